@@ -1,0 +1,42 @@
+{
+    "name": "ERP CRM",
+    "version": "19.0.1.0.0",
+    "category": "Sales/CRM",
+    "summary": "Funnels, stages and automation on sale orders, wired into the ERP",
+    "author": "erp_crm",
+    "website": "https://example.com/erp_crm",
+    "license": "LGPL-3",
+    "depends": [
+        "sale_management",
+        "sale_stock",
+        "sale_mrp",
+        "sale_project",
+        "base_automation",
+        "mail",
+        "resource",
+    ],
+    "data": [
+        "security/erp_crm_groups.xml",
+        "security/ir.model.access.csv",
+        "security/erp_crm_security.xml",
+        "data/sale_lost_reason_data.xml",
+        "data/sale_funnel_data.xml",
+        "views/sale_funnel_views.xml",
+        "views/sale_funnel_stage_views.xml",
+        "views/sale_funnel_stage_history_views.xml",
+        "views/sale_lost_reason_views.xml",
+        "views/sale_order_views.xml",
+        "views/crm_team_views.xml",
+        "wizard/sale_order_lost_views.xml",
+        "views/erp_crm_menus.xml",
+    ],
+    "demo": [
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "erp_crm/static/src/js/tours/*.js",
+        ],
+    },
+    "application": True,
+    "installable": True,
+}

@@ -1,0 +1,98 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.fields import Command
+
+
+class SaleFunnel(models.Model):
+    _name = "sale.funnel"
+    _description = "Sales Funnel"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    def _default_stage_ids(self):
+        # A new funnel starts usable: one open stage plus the two closing ones.
+        return [
+            Command.create({"name": self.env._("New"), "sequence": 1, "kind": "open", "probability": 10}),
+            Command.create({"name": self.env._("Won"), "sequence": 90, "kind": "won", "probability": 100, "fold": True}),
+            Command.create({"name": self.env._("Lost"), "sequence": 99, "kind": "lost", "probability": 0, "fold": True}),
+        ]
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one("res.company", string="Company", index=True, default=lambda self: self.env.company)
+    team_ids = fields.Many2many(
+        "crm.team",
+        "crm_team_sale_funnel_rel",
+        "funnel_id",
+        "team_id",
+        string="Sales Teams",
+        check_company=True,
+        help="Sales teams working with this funnel. Leave empty to offer it to every team.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Manager",
+        domain="[('share', '=', False)]",
+        check_company=True,
+        help="Told when deals of this funnel need attention.",
+    )
+    stage_ids = fields.One2many(
+        "sale.funnel.stage", "funnel_id", string="Stages", copy=True, default=lambda self: self._default_stage_ids()
+    )
+    deal_count = fields.Integer(string="Open Deals", compute="_compute_deal_count")
+    color = fields.Integer()
+
+    def _compute_deal_count(self):
+        counts = dict(
+            self.env["sale.order"]._read_group(
+                [("funnel_id", "in", self.ids), ("won_status", "=", "pending")], ["funnel_id"], ["__count"]
+            )
+        )
+        for funnel in self:
+            funnel.deal_count = counts.get(funnel, 0)
+
+    @api.constrains("stage_ids")
+    def _check_has_open_stage(self):
+        # A funnel being set up (no stage yet) is allowed; a funnel whose stages cannot hold a live deal is not.
+        for funnel in self:
+            if funnel.stage_ids and not funnel.stage_ids.filtered(lambda s: s.kind == "open"):
+                raise ValidationError(
+                    self.env._(
+                        "The funnel “%(funnel)s” needs at least one open stage where deals can be worked on.",
+                        funnel=funnel.name,
+                    )
+                )
+
+    def copy_data(self, default=None):
+        vals_list = super().copy_data(default=default)
+        if "name" not in (default or {}):
+            for funnel, vals in zip(self, vals_list, strict=True):
+                vals["name"] = self.env._("%s (copy)", funnel.name)
+        return vals_list
+
+    def action_open_deals(self):
+        self.ensure_one()
+        return self.env["sale.order"].with_context(erp_crm_funnel_id=self.id).action_open_deals()
+
+    def _get_first_open_stage(self):
+        """Stage where new deals of this funnel start (hook for other modules)."""
+        self.ensure_one()
+        return self.stage_ids.filtered(lambda s: s.kind == "open")[:1]
+
+    def _get_lost_stage(self):
+        self.ensure_one()
+        return self.stage_ids.filtered(lambda s: s.kind == "lost")[:1]
+
+    @api.model
+    def _get_default_funnel(self, team=None, company=None):
+        """Funnel for a new deal: the team's default, else the first funnel serving the team or every team."""
+        if team and team.funnel_id:
+            return team.funnel_id
+        company = company or self.env.company
+        domain = [("company_id", "in", [company.id, False])]
+        if team:
+            domain.append(("team_ids", "in", [team.id, False]))
+        else:
+            domain.append(("team_ids", "=", False))
+        return self.search(domain, limit=1) or self.search([("company_id", "in", [company.id, False])], limit=1)

@@ -1,0 +1,409 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+WON_STATUS = [("pending", "In Progress"), ("won", "Won"), ("lost", "Lost")]
+
+
+class SaleOrder(models.Model):
+    """The deal: a sale order moving through the stages of a funnel.
+
+    Every stage change, whatever its origin (kanban drag, status bar, wizard, RPC, automation rule,
+    ERP trigger), goes through ``write`` and from there through ``_apply_stage_move``: the one door
+    that checks the move, records the history and runs what follows a stage entry.
+    """
+
+    _inherit = "sale.order"
+
+    # ------------------------------------------------------------
+    # FIELDS
+    # ------------------------------------------------------------
+
+    title = fields.Char(string="Deal Title", tracking=True, help="What the customer wants, in a few words.")
+    funnel_id = fields.Many2one(
+        "sale.funnel",
+        string="Funnel",
+        index=True,
+        tracking=True,
+        copy=True,
+        check_company=True,
+        ondelete="restrict",
+    )
+    stage_id = fields.Many2one(
+        "sale.funnel.stage",
+        string="Stage",
+        index=True,
+        tracking=True,
+        copy=False,
+        ondelete="restrict",
+        group_expand="_read_group_stage_ids",
+        domain="[('funnel_id', '=', funnel_id)]",
+    )
+    stage_kind = fields.Selection(related="stage_id.kind", string="Stage Kind")
+    stage_requirements = fields.Text(related="stage_id.requirements", string="To Do in This Stage")
+    date_stage = fields.Datetime(string="Stage Entered At", copy=False, readonly=True)
+    stage_hours = fields.Float(
+        string="Time in Stage (hours)",
+        compute="_compute_stage_age",
+        help="Calendar hours since the deal entered its current stage.",
+    )
+    stage_age_display = fields.Char(string="Time in Stage", compute="_compute_stage_age")
+    won_status = fields.Selection(
+        WON_STATUS, string="Deal Status", compute="_compute_won_status", store=True, index=True, copy=False
+    )
+    lost_reason_id = fields.Many2one(
+        "sale.lost.reason", string="Lost Reason", index="btree_not_null", tracking=True, copy=False, ondelete="restrict"
+    )
+    stage_history_ids = fields.One2many("sale.funnel.stage.history", "order_id", string="Stage History")
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends("date_stage")
+    def _compute_stage_age(self):
+        now = fields.Datetime.now()
+        for order in self:
+            if not order.date_stage:
+                order.stage_hours = 0.0
+                order.stage_age_display = False
+                continue
+            seconds = max((now - order.date_stage).total_seconds(), 0)
+            order.stage_hours = seconds / 3600.0
+            order.stage_age_display = self._format_age(seconds)
+
+    def _format_age(self, seconds):
+        days, rest = divmod(int(seconds), 86400)
+        hours, rest = divmod(rest, 3600)
+        if days:
+            return self.env._("%(days)s d %(hours)s h", days=days, hours=hours)
+        if hours:
+            return self.env._("%(hours)s h %(minutes)s min", hours=hours, minutes=rest // 60)
+        return self.env._("%(minutes)s min", minutes=rest // 60)
+
+    @api.depends("stage_id.kind", "lost_reason_id")
+    def _compute_won_status(self):
+        for order in self:
+            if order.lost_reason_id or order.stage_id.kind == "lost":
+                order.won_status = "lost"
+            elif order.stage_id.kind == "won":
+                order.won_status = "won"
+            else:
+                order.won_status = "pending"
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        """Kanban columns: every stage of the funnel(s) being looked at, empty ones included.
+
+        Lost stages only show when they hold a visible deal: lost deals leave the pipeline.
+        """
+        funnel_ids = self._get_funnel_ids_from_domain(domain)
+        if not funnel_ids and self.env.context.get("default_funnel_id"):
+            funnel_ids = [self.env.context["default_funnel_id"]]
+        if not funnel_ids:
+            funnel_ids = stages.funnel_id.ids or self.env["sale.funnel"]._get_default_funnel(self.env.user.sale_team_id).ids
+        search_domain = Domain("id", "in", stages.ids) | (
+            Domain("funnel_id", "in", funnel_ids) & Domain("kind", "!=", "lost")
+        )
+        return stages.search(search_domain, order=stages._order)
+
+    @api.model
+    def _get_funnel_ids_from_domain(self, domain):
+        funnel_ids = []
+        for condition in Domain(domain).iter_conditions():
+            if condition.field_expr != "funnel_id":
+                continue
+            if condition.operator == "in" and all(isinstance(v, int) for v in condition.value):
+                funnel_ids.extend(condition.value)
+            elif condition.operator == "=" and isinstance(condition.value, int):
+                funnel_ids.append(condition.value)
+        return funnel_ids
+
+    # ------------------------------------------------------------
+    # CONSTRAINTS AND ONCHANGES
+    # ------------------------------------------------------------
+
+    @api.constrains("stage_id", "funnel_id")
+    def _check_stage_in_funnel(self):
+        for order in self:
+            if order.stage_id and order.stage_id.funnel_id != order.funnel_id:
+                raise ValidationError(
+                    self.env._(
+                        "Deal %(deal)s cannot be in stage “%(stage)s”: that stage belongs to the funnel "
+                        "“%(stage_funnel)s”, not to the deal's funnel “%(funnel)s”.",
+                        deal=order.name,
+                        stage=order.stage_id.name,
+                        stage_funnel=order.stage_id.funnel_id.name,
+                        funnel=order.funnel_id.name or self.env._("none"),
+                    )
+                )
+
+    @api.constrains("stage_id", "lost_reason_id")
+    def _check_lost_has_reason(self):
+        for order in self:
+            if order.stage_id.kind == "lost" and not order.lost_reason_id:
+                raise ValidationError(
+                    self.env._(
+                        "Deal %(deal)s can only be lost with a reason: use “Mark as Lost”.",
+                        deal=order.name,
+                    )
+                )
+
+    @api.onchange("team_id")
+    def _onchange_team_id_funnel(self):
+        for order in self:
+            funnel = order._get_funnel_for_team(order.team_id)
+            if funnel != order.funnel_id:
+                order.funnel_id = funnel
+
+    @api.onchange("funnel_id")
+    def _onchange_funnel_id_stage(self):
+        for order in self:
+            if order.stage_id.funnel_id != order.funnel_id:
+                order.stage_id = order.funnel_id._get_first_open_stage() if order.funnel_id else False
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        Stage = self.env["sale.funnel.stage"]
+        Funnel = self.env["sale.funnel"]
+        now = fields.Datetime.now()
+        for vals in vals_list:
+            if vals.get("stage_id") and not vals.get("funnel_id"):
+                vals["funnel_id"] = Stage.browse(vals["stage_id"]).funnel_id.id
+            elif vals.get("funnel_id") and not vals.get("stage_id"):
+                vals["stage_id"] = Funnel.browse(vals["funnel_id"])._get_first_open_stage().id
+            if vals.get("stage_id"):
+                # An imported deal may bring the date it entered its stage.
+                vals.setdefault("date_stage", now)
+        orders = super().create(vals_list)
+        orders.filtered(lambda o: not o.funnel_id)._assign_default_funnel(now)
+        orders.filtered("stage_id")._record_stage_history(now)
+        return orders
+
+    def write(self, vals):
+        result = True
+        for orders, orders_vals in self._split_write_by_funnel(vals):
+            result &= orders._write_deal(orders_vals)
+        return result
+
+    @api.private
+    def _write_deal(self, vals):
+        if "stage_id" not in vals:
+            return super().write(vals)
+        return self._apply_stage_move(self.env["sale.funnel.stage"].browse(vals["stage_id"]), vals)
+
+    def _split_write_by_funnel(self, vals):
+        """Split a write so that deals whose funnel changes restart in their new funnel's first stage."""
+        if not self or "stage_id" in vals or not {"team_id", "funnel_id"} & vals.keys():
+            return [(self, vals)]
+        Funnel = self.env["sale.funnel"]
+        if "funnel_id" in vals:
+            funnel = Funnel.browse(vals["funnel_id"])
+            groups = {funnel: self}
+        else:
+            team = self.env["crm.team"].browse(vals["team_id"])
+            groups = self.grouped(lambda order: order._get_funnel_for_team(team))
+        batches = []
+        for funnel, orders in groups.items():
+            moving = orders.filtered(lambda o, funnel=funnel: o.funnel_id != funnel)
+            if moving:
+                stage = funnel._get_first_open_stage() if funnel else Funnel.browse()
+                batches.append((moving, {**vals, "funnel_id": funnel.id, "stage_id": stage.id}))
+            if orders - moving:
+                batches.append((orders - moving, vals))
+        return batches
+
+    def _get_funnel_for_team(self, team):
+        """The deal keeps its funnel while that funnel serves the team; otherwise it takes the team's funnel."""
+        self.ensure_one()
+        funnel = self.funnel_id
+        if funnel and (not funnel.team_ids or team in funnel.team_ids):
+            return funnel
+        return self.env["sale.funnel"]._get_default_funnel(team, self.company_id) or funnel
+
+    # ------------------------------------------------------------
+    # THE STAGE-MOVE DOOR
+    # ------------------------------------------------------------
+
+    def _apply_stage_move(self, stage, vals):
+        """The one door for stage moves: check, write, record the history, then react to the entry."""
+        movers = self.filtered(lambda order: order.stage_id != stage)
+        if not movers:
+            return super(SaleOrder, self).write(vals)
+        previous_stages = {order.id: order.stage_id for order in movers}
+        movers._check_stage_move(stage, vals)
+        movers._before_stage_entry(stage)
+        now = fields.Datetime.now()
+        move_vals = {**vals, "date_stage": now}
+        if stage.kind != "lost" and "lost_reason_id" not in vals:
+            # Leaving a lost stage (or being won) means the deal is alive again.
+            move_vals["lost_reason_id"] = False
+        result = True
+        if self - movers:
+            result = super(SaleOrder, self - movers).write(vals)
+        result &= super(SaleOrder, movers).write(move_vals)
+        movers._record_stage_history(now, previous_stages)
+        movers._after_stage_entry(previous_stages)
+        return result
+
+    def _check_stage_move(self, stage, vals):
+        """Refuse moves that make no sense, before anything is written (hook for stage gates)."""
+        if not stage:
+            return
+        if stage.kind == "lost" and not vals.get("lost_reason_id"):
+            without_reason = self.filtered(lambda o: not o.lost_reason_id)
+            if without_reason:
+                raise UserError(
+                    self.env._(
+                        "%(deals)s cannot be moved to “%(stage)s” without a lost reason: use “Mark as Lost”.",
+                        deals=", ".join(without_reason.mapped("name")),
+                        stage=stage.name,
+                    )
+                )
+        if stage.kind == "won":
+            cancelled = self.filtered(lambda o: o.state == "cancel")
+            if cancelled:
+                raise UserError(
+                    self.env._(
+                        "%(deals)s is cancelled and cannot be won. Set it back to quotation first.",
+                        deals=", ".join(cancelled.mapped("name")),
+                    )
+                )
+
+    def _before_stage_entry(self, stage):
+        """Entering a won stage confirms the quotations: a won deal is a confirmed sale."""
+        if stage.kind == "won":
+            quotations = self.filtered(lambda o: o.state in ("draft", "sent"))
+            if quotations:
+                quotations.action_confirm()
+
+    def _after_stage_entry(self, previous_stages):
+        """Hook run once per stage entry, after the move is written (robots plug in here)."""
+        return
+
+    def _record_stage_history(self, date, previous_stages=None):
+        """Close the deals' open history rows and open one for the stage they entered."""
+        previous_stages = previous_stages or {}
+        # sudo: the history is an audit trail written only here; users can read it, never write it.
+        History = self.env["sale.funnel.stage.history"].sudo()
+        if previous_stages:
+            History.search_fetch(
+                [("order_id", "in", self.ids), ("date_out", "=", False)], ["date_in"]
+            ).write({"date_out": date})
+        History.create(
+            [
+                {
+                    "order_id": order.id,
+                    "funnel_id": order.funnel_id.id,
+                    "from_stage_id": previous_stages.get(order.id, self.env["sale.funnel.stage"]).id,
+                    "stage_id": order.stage_id.id,
+                    "user_id": self.env.uid,
+                    "salesperson_id": order.user_id.id,
+                    "company_id": order.company_id.id,
+                    "date_in": order.date_stage or date,
+                }
+                for order in self
+                if order.stage_id
+            ]
+        )
+
+    def _assign_default_funnel(self, date):
+        """Give deals created without a funnel the default funnel of their team, in its first stage."""
+        Funnel = self.env["sale.funnel"]
+        for (team, company), orders in self.grouped(lambda o: (o.team_id, o.company_id)).items():
+            funnel = Funnel.with_company(company)._get_default_funnel(team, company)
+            stage = funnel._get_first_open_stage() if funnel else False
+            if stage:
+                super(SaleOrder, orders).write({"funnel_id": funnel.id, "stage_id": stage.id, "date_stage": date})
+
+    def _move_to_stage(self, stage):
+        """Move deals to ``stage`` through the door (for wizards, triggers and other modules)."""
+        return self.write({"stage_id": stage.id})
+
+    # ------------------------------------------------------------
+    # WON / LOST AND THE ORDER'S STATE
+    # ------------------------------------------------------------
+
+    def _action_cancel(self):
+        result = super()._action_cancel()
+        deals = self.filtered(lambda o: o.funnel_id and o.won_status != "lost")
+        if deals:
+            deals._mark_lost(self.env.ref("erp_crm.sale_lost_reason_cancelled"))
+        return result
+
+    def action_draft(self):
+        lost_by_cancel = self.filtered(
+            lambda o: o.state == "cancel" and o.lost_reason_id == self.env.ref("erp_crm.sale_lost_reason_cancelled")
+        )
+        result = super().action_draft()
+        if lost_by_cancel:
+            lost_by_cancel._restore_deal()
+        return result
+
+    def action_mark_lost(self):
+        return {
+            "name": self.env._("Mark as Lost"),
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order.lost",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_ids": self.ids, "dialog_size": "medium"},
+        }
+
+    def action_restore(self):
+        """Bring lost deals back into the pipeline (and cancelled orders back to quotations)."""
+        cancelled = self.filtered(lambda o: o.state == "cancel")
+        if cancelled:
+            cancelled.action_draft()
+        self.filtered(lambda o: o.won_status == "lost")._restore_deal()
+        return True
+
+    def _mark_lost(self, reason, feedback=None):
+        """Mark deals lost with ``reason``: they go to their funnel's lost stage when it has one."""
+        if not reason:
+            raise UserError(self.env._("Choose a lost reason."))
+        for funnel, orders in self.grouped("funnel_id").items():
+            lost_stage = funnel._get_lost_stage() if funnel else False
+            vals = {"lost_reason_id": reason.id}
+            if lost_stage:
+                vals["stage_id"] = lost_stage.id
+            orders.write(vals)
+        if feedback:
+            for order in self:
+                order.message_post(body=feedback)
+
+    def _restore_deal(self):
+        """Clear the lost reason; deals sitting in a lost stage return to the stage they were lost from."""
+        in_lost_stage = self.filtered(lambda o: o.stage_id.kind == "lost")
+        (self - in_lost_stage).write({"lost_reason_id": False})
+        for order in in_lost_stage:
+            order.write({"stage_id": order._get_stage_before_lost().id, "lost_reason_id": False})
+
+    def _get_stage_before_lost(self):
+        self.ensure_one()
+        entry = self.stage_history_ids.filtered(lambda h: h.stage_id == self.stage_id)[:1]
+        stage = entry.from_stage_id
+        if not stage or stage.kind == "lost" or stage.funnel_id != self.funnel_id:
+            stage = self.funnel_id._get_first_open_stage()
+        return stage
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    @api.model
+    def action_open_deals(self):
+        """Open the pipeline on one funnel: the one in context, else the user's team's funnel."""
+        action = self.env["ir.actions.act_window"]._for_xml_id("erp_crm.sale_order_action_deals")
+        Funnel = self.env["sale.funnel"]
+        funnel = Funnel.browse(self.env.context.get("erp_crm_funnel_id")).exists()
+        funnel = funnel or Funnel._get_default_funnel(self.env.user.sale_team_id)
+        action["context"] = {"search_default_filter_pipeline": 1}
+        if funnel:
+            action["context"].update(searchpanel_default_funnel_id=funnel.id, default_funnel_id=funnel.id)
+            action["display_name"] = funnel.name
+        return action
