@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import fields, models
+from odoo.tools import SQL
 
 
 class SaleFunnelStageHistory(models.Model):
@@ -20,16 +21,25 @@ class SaleFunnelStageHistory(models.Model):
     date_out = fields.Datetime(string="Left At", index="btree_not_null")
     duration_hours = fields.Float(
         string="Duration (hours)",
-        compute="_compute_duration_hours",
-        store=True,
+        readonly=True,
         aggregator="avg",
-        help="Time spent in the stage, in calendar hours; empty while the deal is still there.",
+        help="Time spent in the stage, in calendar hours; set when the deal leaves the stage.",
     )
 
-    @api.depends("date_in", "date_out")
-    def _compute_duration_hours(self):
-        for row in self:
-            if row.date_in and row.date_out:
-                row.duration_hours = (row.date_out - row.date_in).total_seconds() / 3600.0
-            else:
-                row.duration_hours = 0.0
+    def _close_open_rows(self, orders, date):
+        """Close the open rows of ``orders`` at ``date`` in one statement (every stage move does this)."""
+        self.flush_model()
+        self.env.execute_query(
+            SQL(
+                """UPDATE sale_funnel_stage_history
+                      SET date_out = %(date)s,
+                          duration_hours = EXTRACT(EPOCH FROM (%(date)s - date_in)) / 3600.0,
+                          write_uid = %(uid)s,
+                          write_date = NOW() AT TIME ZONE 'UTC'
+                    WHERE order_id IN %(order_ids)s AND date_out IS NULL""",
+                date=date,
+                uid=self.env.uid,
+                order_ids=tuple(orders.ids),
+            )
+        )
+        self.invalidate_model(["date_out", "duration_hours", "write_uid", "write_date"])

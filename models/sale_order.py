@@ -254,6 +254,20 @@ class SaleOrder(models.Model):
         """Refuse moves that make no sense, before anything is written (hook for stage gates)."""
         if not stage:
             return
+        funnel = self.env["sale.funnel"].browse(vals["funnel_id"]) if "funnel_id" in vals else None
+        for order in self:
+            order_funnel = order.funnel_id if funnel is None else funnel
+            if stage.funnel_id != order_funnel:
+                raise ValidationError(
+                    self.env._(
+                        "Deal %(deal)s cannot be in stage “%(stage)s”: that stage belongs to the funnel "
+                        "“%(stage_funnel)s”, not to the deal's funnel “%(funnel)s”.",
+                        deal=order.name,
+                        stage=stage.name,
+                        stage_funnel=stage.funnel_id.name,
+                        funnel=order_funnel.name or self.env._("none"),
+                    )
+                )
         if stage.kind == "lost" and not vals.get("lost_reason_id"):
             without_reason = self.filtered(lambda o: not o.lost_reason_id)
             if without_reason:
@@ -291,9 +305,7 @@ class SaleOrder(models.Model):
         # sudo: the history is an audit trail written only here; users can read it, never write it.
         History = self.env["sale.funnel.stage.history"].sudo()
         if previous_stages:
-            History.search_fetch(
-                [("order_id", "in", self.ids), ("date_out", "=", False)], ["date_in"]
-            ).write({"date_out": date})
+            History._close_open_rows(self, date)
         History.create(
             [
                 {

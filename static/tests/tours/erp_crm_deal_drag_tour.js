@@ -1,0 +1,34 @@
+import { registry } from "@web/core/registry";
+
+const column = (name) => `.o_kanban_group:has(.o_column_title:contains('${name}'))`;
+
+registry.category("web_tour.tours").add("erp_crm_deal_drag_tour", {
+    steps: () => [
+        {
+            trigger: `${column("First call")} .o_kanban_record:contains('Tour windows deal')`,
+            content: "The new deal waits in First call",
+        },
+        {
+            trigger: `${column("Measurement")}`,
+            content: "Measurement is shown even though it is empty",
+        },
+        {
+            trigger: ".o_kanban_record:contains('Tour windows deal')",
+            content: "Drag the deal to Measurement",
+            run: `drag_and_drop (${column("Measurement")})`,
+        },
+        {
+            trigger: `${column("Measurement")} .o_kanban_record:contains('Tour windows deal')`,
+            content: "Open the deal",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains('Measurement')",
+            content: "The status bar shows the new stage",
+        },
+        {
+            trigger: ".o-mail-Message:contains('Measurement'):contains('First call')",
+            content: "The chatter tells the stage change",
+        },
+    ],
+});

@@ -1,0 +1,101 @@
+from odoo.tests import tagged
+
+from .common import ErpCrmCommon
+
+CARDS_PER_COLUMN = 80
+
+
+@tagged("erp_crm", "erp_crm_perf")
+class TestDealPerformance(ErpCrmCommon):
+    """Query budgets of the screens and moves users do all day."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        partners = cls.env["res.partner"].create([{"name": f"Customer {i}"} for i in range(20)])
+        cls.deals = cls.env["sale.order"].create(
+            [
+                {
+                    "partner_id": partners[i % 20].id,
+                    "funnel_id": cls.funnel.id,
+                    "stage_id": stage.id,
+                    "user_id": cls.user_sales.id,
+                    "title": f"Deal {i}",
+                }
+                for stage in (cls.stage_call, cls.stage_measure, cls.stage_approval)
+                for i in range(CARDS_PER_COLUMN + 5)
+            ]
+        )
+
+    def _kanban_spec(self, view_xmlid):
+        """The unfold read specification the web client builds from a kanban view."""
+        view = self.env.ref(view_xmlid)
+        fields_in_view = self.env["sale.order"].get_views([(view.id, "kanban")])["models"]["sale.order"]["fields"]
+        spec = {}
+        for name, description in fields_in_view.items():
+            if description["type"] == "many2one":
+                spec[name] = {"fields": {"display_name": {}}}
+            elif description["type"] in ("one2many", "many2many"):
+                spec[name] = {"fields": {}}
+            else:
+                spec[name] = {}
+        return spec
+
+    def _open_kanban(self, spec, progress_sum_field):
+        Order = self.env["sale.order"].with_user(self.user_manager).with_context(read_group_expand=True)
+        domain = [("funnel_id", "=", self.funnel.id)]
+        Order.web_read_group(
+            domain,
+            ["stage_id"],
+            ["amount_total:sum", "__count"],
+            auto_unfold=True,
+            unfold_read_specification=spec,
+            unfold_read_default_limit=CARDS_PER_COLUMN,
+        )
+        Order.read_progress_bar(
+            domain,
+            "stage_id",
+            {"field": "activity_state", "colors": {"planned": "success", "today": "warning", "overdue": "danger"},
+             "sum_field": progress_sum_field},
+        )
+
+    def _count_queries(self, func, *args):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        func(*args)
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
+    def test_deals_kanban_costs_at_most_two_queries_more_than_odoo_quotation_kanban(self):
+        ours_spec = self._kanban_spec("erp_crm.sale_order_view_kanban")
+        odoo_spec = self._kanban_spec("sale.view_sale_order_kanban")
+        # Steady state: the fewest queries over a few openings, once the registry caches are warm.
+        ours = min(self._count_queries(self._open_kanban, ours_spec, "amount_total") for _i in range(3))
+        odoo = min(self._count_queries(self._open_kanban, odoo_spec, "amount_total") for _i in range(3))
+        self.assertLessEqual(ours, odoo + 2, f"Deals kanban: {ours} queries, Odoo's quotation kanban: {odoo}")
+        self._open_kanban(ours_spec, "amount_total")
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=13):
+            self._open_kanban(ours_spec, "amount_total")
+
+    def _write_one(self, vals):
+        self.deals[0].with_user(self.user_sales).write(vals)
+
+    def test_stage_move_costs_at_most_five_queries_more_than_another_field(self):
+        # Compared with another tracked field of the order: both post the same chatter tracking line.
+        self.env = self.env(context=dict(self.env.context, tracking_disable=False, mail_notrack=False))
+        self.deals = self.deals.with_env(self.env)
+        # Steady state: the fewest queries over a few writes, once the registry caches are warm.
+        other_field = min(self._count_queries(self._write_one, {"title": f"{n} windows"}) for n in range(3))
+        stage_move = min(
+            self._count_queries(self._write_one, {"stage_id": stage.id})
+            for stage in (self.stage_payment, self.stage_production, self.stage_payment)
+        )
+        self.assertLessEqual(
+            stage_move, other_field + 5, f"stage move: {stage_move} queries, another field: {other_field}"
+        )
+        self._write_one({"stage_id": self.stage_production.id})
+        self.env.invalidate_all()
+        with self.assertQueryCount(__system__=15):
+            self._write_one({"stage_id": self.stage_installation.id})

@@ -1,0 +1,33 @@
+from odoo.fields import Command
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install", "erp_crm")
+class TestDealTour(HttpCase):
+    def test_drag_deal_to_next_stage(self):
+        funnel = self.env["sale.funnel"].create(
+            {
+                "name": "Tour windows",
+                "stage_ids": [
+                    Command.clear(),
+                    Command.create({"name": "First call", "sequence": 1}),
+                    Command.create({"name": "Measurement", "sequence": 2}),
+                    Command.create({"name": "Won", "sequence": 3, "kind": "won"}),
+                    Command.create({"name": "Lost", "sequence": 4, "kind": "lost"}),
+                ],
+            }
+        )
+        user = new_test_user(self.env, login="erp_crm_tour", groups="erp_crm.erp_crm_group_user", name="Tina Tour")
+        partner = self.env["res.partner"].create({"name": "Tour customer"})
+        deal = self.env["sale.order"].create(
+            {"partner_id": partner.id, "funnel_id": funnel.id, "title": "Tour windows deal", "user_id": user.id}
+        )
+        self.start_tour(
+            "/odoo/action-erp_crm.sale_order_action_deals",
+            "erp_crm_deal_drag_tour",
+            login="erp_crm_tour",
+        )
+        self.assertEqual(deal.stage_id.name, "Measurement")
+        rows = deal.stage_history_ids.sorted("id")
+        self.assertEqual(rows.mapped("stage_id.name"), ["First call", "Measurement"])
+        self.assertEqual(rows[-1].user_id, user)
