@@ -1,6 +1,1 @@
-from . import sale_funnel
-from . import sale_funnel_stage
-from . import sale_funnel_stage_history
-from . import sale_lost_reason
-from . import crm_team
-from . import sale_order
+from . import crm_team, sale_funnel, sale_funnel_stage, sale_funnel_stage_history, sale_lost_reason, sale_order

@@ -13,8 +13,12 @@ class SaleFunnel(models.Model):
         # A new funnel starts usable: one open stage plus the two closing ones.
         return [
             Command.create({"name": self.env._("New"), "sequence": 1, "kind": "open", "probability": 10}),
-            Command.create({"name": self.env._("Won"), "sequence": 90, "kind": "won", "probability": 100, "fold": True}),
-            Command.create({"name": self.env._("Lost"), "sequence": 99, "kind": "lost", "probability": 0, "fold": True}),
+            Command.create(
+                {"name": self.env._("Won"), "sequence": 90, "kind": "won", "probability": 100, "fold": True}
+            ),
+            Command.create(
+                {"name": self.env._("Lost"), "sequence": 99, "kind": "lost", "probability": 0, "fold": True}
+            ),
         ]
 
     name = fields.Char(required=True, translate=True)

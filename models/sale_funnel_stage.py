@@ -31,11 +31,7 @@ class SaleFunnelStage(models.Model):
     _max_hours_positive = models.Constraint("CHECK(max_hours >= 0)", "A stage's time limit cannot be negative.")
 
     def _compute_deal_count(self):
-        counts = dict(
-            self.env["sale.order"].with_context(active_test=False)._read_group(
-                [("stage_id", "in", self.ids)], ["stage_id"], ["__count"]
-            )
-        )
+        counts = self._get_deal_counts()
         for stage in self:
             stage.deal_count = counts.get(stage, 0)
 
@@ -70,15 +66,16 @@ class SaleFunnelStage(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_stage_with_deals(self):
         counts = dict(
-            self.env["sale.order"].with_context(active_test=False)._read_group(
-                [("stage_id", "in", self.ids)], ["stage_id"], ["__count"]
-            )
+            self.env["sale.order"]
+            .with_context(active_test=False)
+            ._read_group([("stage_id", "in", self.ids)], ["stage_id"], ["__count"])
         )
         for stage in self:
             if counts.get(stage):
                 raise UserError(
                     self.env._(
-                        "Stage “%(stage)s” still holds %(count)s deal(s). Move them to another stage before deleting it.",
+                        "Stage “%(stage)s” still holds %(count)s deal(s). "
+                        "Move them to another stage before deleting it.",
                         stage=stage.name,
                         count=counts[stage],
                     )
@@ -95,3 +92,11 @@ class SaleFunnelStage(models.Model):
                         funnel=funnel.name,
                     )
                 )
+
+    def _get_deal_counts(self):
+        """Number of deals per stage, in one grouped query."""
+        return dict(
+            self.env["sale.order"]
+            .with_context(active_test=False)
+            ._read_group([("stage_id", "in", self.ids)], ["stage_id"], ["__count"])
+        )

@@ -20,15 +20,7 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------
 
     title = fields.Char(string="Deal Title", tracking=True, help="What the customer wants, in a few words.")
-    funnel_id = fields.Many2one(
-        "sale.funnel",
-        string="Funnel",
-        index=True,
-        tracking=True,
-        copy=True,
-        check_company=True,
-        ondelete="restrict",
-    )
+    funnel_id = fields.Many2one("sale.funnel", index=True, tracking=True, check_company=True, ondelete="restrict")
     stage_id = fields.Many2one(
         "sale.funnel.stage",
         string="Stage",
@@ -101,7 +93,9 @@ class SaleOrder(models.Model):
         if not funnel_ids and self.env.context.get("default_funnel_id"):
             funnel_ids = [self.env.context["default_funnel_id"]]
         if not funnel_ids:
-            funnel_ids = stages.funnel_id.ids or self.env["sale.funnel"]._get_default_funnel(self.env.user.sale_team_id).ids
+            funnel_ids = (
+                stages.funnel_id.ids or self.env["sale.funnel"]._get_default_funnel(self.env.user.sale_team_id).ids
+            )
         search_domain = Domain("id", "in", stages.ids) | (
             Domain("funnel_id", "in", funnel_ids) & Domain("kind", "!=", "lost")
         )
@@ -233,7 +227,7 @@ class SaleOrder(models.Model):
         """The one door for stage moves: check, write, record the history, then react to the entry."""
         movers = self.filtered(lambda order: order.stage_id != stage)
         if not movers:
-            return super(SaleOrder, self).write(vals)
+            return super().write(vals)
         previous_stages = {order.id: order.stage_id for order in movers}
         movers._check_stage_move(stage, vals)
         movers._before_stage_entry(stage)

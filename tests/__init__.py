@@ -1,8 +1,10 @@
-from . import test_funnel
-from . import test_stage_move
-from . import test_won_lost
-from . import test_security
-from . import test_base_automation
-from . import test_demo_data
-from . import test_performance
-from . import test_tour
+from . import (
+    test_base_automation,
+    test_demo_data,
+    test_funnel,
+    test_performance,
+    test_security,
+    test_stage_move,
+    test_tour,
+    test_won_lost,
+)

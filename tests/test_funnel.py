@@ -96,9 +96,13 @@ class TestFunnel(ErpCrmCommon):
 
     def test_empty_stages_appear_in_kanban(self):
         self._create_deal()
-        groups = self.env["sale.order"].with_context(read_group_expand=True).web_read_group(
-            [("funnel_id", "=", self.funnel.id), ("won_status", "!=", "lost")], ["stage_id"], ["__count"]
-        )["groups"]
+        groups = (
+            self.env["sale.order"]
+            .with_context(read_group_expand=True)
+            .web_read_group(
+                [("funnel_id", "=", self.funnel.id), ("won_status", "!=", "lost")], ["stage_id"], ["__count"]
+            )["groups"]
+        )
         names = [group["stage_id"][1] for group in groups]
         self.assertEqual(
             names,

@@ -55,8 +55,11 @@ class TestDealPerformance(ErpCrmCommon):
         Order.read_progress_bar(
             domain,
             "stage_id",
-            {"field": "activity_state", "colors": {"planned": "success", "today": "warning", "overdue": "danger"},
-             "sum_field": progress_sum_field},
+            {
+                "field": "activity_state",
+                "colors": {"planned": "success", "today": "warning", "overdue": "danger"},
+                "sum_field": progress_sum_field,
+            },
         )
 
     def _count_queries(self, func, *args):

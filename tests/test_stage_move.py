@@ -81,9 +81,7 @@ class TestStageMoveDoor(ErpCrmCommon):
         with freeze_time(T0):
             deal = self._create_deal(stage_id=self.stage_approval.id)
         with freeze_time(T0 + timedelta(hours=3)):
-            wizard = self.env["sale.order.lost"].create(
-                {"order_ids": [deal.id], "lost_reason_id": self.lost_reason.id}
-            )
+            wizard = self.env["sale.order.lost"].create({"order_ids": [deal.id], "lost_reason_id": self.lost_reason.id})
             wizard.action_mark_lost()
         with freeze_time(T0 + timedelta(hours=5)):
             deal.action_restore()
@@ -98,8 +96,11 @@ class TestStageMoveDoor(ErpCrmCommon):
         deal.write({"stage_id": self.stage_measure.id})
         deal.env.cr.flush()  # tracking values are written by the cursor's precommit hooks
         tracking = self.env["mail.tracking.value"].search(
-            [("field_id.name", "=", "stage_id"), ("mail_message_id.res_id", "=", deal.id),
-             ("mail_message_id.model", "=", "sale.order")]
+            [
+                ("field_id.name", "=", "stage_id"),
+                ("mail_message_id.res_id", "=", deal.id),
+                ("mail_message_id.model", "=", "sale.order"),
+            ]
         )
         self.assertEqual(len(tracking), 1)
         self.assertEqual(tracking.old_value_char, "First call")

@@ -1,5 +1,8 @@
+from psycopg2.errors import NotNullViolation
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools import mute_logger
 
 from .common import ErpCrmCommon
 
@@ -20,9 +23,8 @@ class TestWonLost(ErpCrmCommon):
 
     def test_lost_wizard_without_reason_is_refused_by_the_server(self):
         deal = self._create_deal()
-        with self.assertRaises(Exception):  # NOT NULL on the required field, at the database
-            with self.env.cr.savepoint():
-                self.env["sale.order.lost"].create({"order_ids": [deal.id]}).action_mark_lost()
+        with self.assertRaises(NotNullViolation), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            self.env["sale.order.lost"].create({"order_ids": [deal.id]}).action_mark_lost()
         self.assertEqual(deal.won_status, "pending")
 
     def test_moving_to_lost_stage_without_reason_is_refused(self):
