@@ -5,6 +5,7 @@ from odoo.fields import Command
 
 class SaleFunnel(models.Model):
     _name = "sale.funnel"
+    _inherit = ["mail.thread"]
     _description = "Sales Funnel"
     _order = "sequence, id"
     _check_company_auto = True
@@ -44,8 +45,27 @@ class SaleFunnel(models.Model):
     stage_ids = fields.One2many(
         "sale.funnel.stage", "funnel_id", string="Stages", copy=True, default=lambda self: self._default_stage_ids()
     )
+    role_ids = fields.One2many("sale.funnel.role", "funnel_id", string="Roles", copy=True)
+    robot_ids = fields.One2many("sale.funnel.robot", "funnel_id", string="Robots")
+    robot_count = fields.Integer(compute="_compute_robot_count")
+    escalation_minutes = fields.Integer(
+        string="Escalation Grace (minutes)",
+        default=60,
+        help="An overdue robot activity is escalated to the funnel's manager once it is overdue by this long.",
+    )
     deal_count = fields.Integer(string="Open Deals", compute="_compute_deal_count")
     color = fields.Integer()
+
+    _escalation_not_negative = models.Constraint(
+        "CHECK(escalation_minutes >= 0)", "The escalation grace cannot be negative."
+    )
+
+    def _compute_robot_count(self):
+        counts = dict(
+            self.env["sale.funnel.robot"]._read_group([("funnel_id", "in", self.ids)], ["funnel_id"], ["__count"])
+        )
+        for funnel in self:
+            funnel.robot_count = counts.get(funnel, 0)
 
     def _compute_deal_count(self):
         counts = dict(
@@ -78,6 +98,15 @@ class SaleFunnel(models.Model):
     def action_open_deals(self):
         self.ensure_one()
         return self.env["sale.order"].with_context(erp_crm_funnel_id=self.id).action_open_deals()
+
+    def action_open_robot_board(self):
+        """The funnel's stages as columns with their robots, editable in place."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("erp_crm.sale_funnel_robot_action_board")
+        action["domain"] = [("funnel_id", "=", self.id)]
+        action["context"] = {"default_funnel_id": self.id, "erp_crm_board_funnel_id": self.id}
+        action["display_name"] = self.env._("Robots: %(funnel)s", funnel=self.name)
+        return action
 
     def _get_first_open_stage(self):
         """Stage where new deals of this funnel start (hook for other modules)."""

@@ -23,6 +23,7 @@ class SaleFunnelStage(models.Model):
         help="Maximum time a deal should stay in this stage, counted in working hours. 0 means no limit.",
     )
     company_id = fields.Many2one(related="funnel_id.company_id", store=True, index=True)
+    robot_ids = fields.One2many("sale.funnel.robot", "stage_id", string="Robots", context={"active_test": False})
     deal_count = fields.Integer(string="Deals", compute="_compute_deal_count")
 
     _probability_range = models.Constraint(

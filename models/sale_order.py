@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
@@ -47,6 +49,19 @@ class SaleOrder(models.Model):
         "sale.lost.reason", string="Lost Reason", index="btree_not_null", tracking=True, copy=False, ondelete="restrict"
     )
     stage_history_ids = fields.One2many("sale.funnel.stage.history", "order_id", string="Stage History")
+    appointment_at = fields.Datetime(
+        string="Appointment",
+        tracking=True,
+        copy=False,
+        help="Agreed date and time of the next visit (e.g. measurement).",
+    )
+    role_user_ids = fields.One2many("sale.order.role.user", "order_id", string="People by Role")
+    robot_run_ids = fields.One2many("sale.funnel.robot.run", "order_id", string="Robot Log")
+    sla_deadline = fields.Datetime(
+        string="Stage Time Limit", copy=False, readonly=True, help="When the deal exceeds its stage's time limit."
+    )
+    sla_escalated = fields.Boolean(copy=False, readonly=True)
+    is_rotting = fields.Boolean(string="Past Time Limit", compute="_compute_is_rotting", search="_search_is_rotting")
 
     # ------------------------------------------------------------
     # COMPUTES
@@ -175,7 +190,9 @@ class SaleOrder(models.Model):
                 vals.setdefault("date_stage", now)
         orders = super().create(vals_list)
         orders.filtered(lambda o: not o.funnel_id)._assign_default_funnel(now)
-        orders.filtered("stage_id")._record_stage_history(now)
+        staged = orders.filtered("stage_id")
+        entries = staged._record_stage_history(now)
+        staged._after_stage_entry({}, entries)
         return orders
 
     def write(self, vals):
@@ -240,8 +257,8 @@ class SaleOrder(models.Model):
         if self - movers:
             result = super(SaleOrder, self - movers).write(vals)
         result &= super(SaleOrder, movers).write(move_vals)
-        movers._record_stage_history(now, previous_stages)
-        movers._after_stage_entry(previous_stages)
+        entries = movers._record_stage_history(now, previous_stages)
+        movers._after_stage_entry(previous_stages, entries)
         return result
 
     def _check_stage_move(self, stage, vals):
@@ -289,9 +306,15 @@ class SaleOrder(models.Model):
             if quotations:
                 quotations.action_confirm()
 
-    def _after_stage_entry(self, previous_stages):
-        """Hook run once per stage entry, after the move is written (robots plug in here)."""
-        return
+    def _after_stage_entry(self, previous_stages, entries=None):
+        """Hook run once per stage entry, after the move is written: time limit, then the stage's robots.
+
+        :param previous_stages: {order id: stage it left}
+        :param entries: {order: its new stage-history row}
+        """
+        entries = entries or {}
+        self._set_stage_time_limit()
+        self.filtered(lambda order: order in entries)._run_stage_robots(entries)
 
     def _record_stage_history(self, date, previous_stages=None):
         """Close the deals' open history rows and open one for the stage they entered."""
@@ -300,7 +323,8 @@ class SaleOrder(models.Model):
         History = self.env["sale.funnel.stage.history"].sudo()
         if previous_stages:
             History._close_open_rows(self, date)
-        History.create(
+        staged = self.filtered("stage_id")
+        rows = History.create(
             [
                 {
                     "order_id": order.id,
@@ -312,10 +336,10 @@ class SaleOrder(models.Model):
                     "company_id": order.company_id.id,
                     "date_in": order.date_stage or date,
                 }
-                for order in self
-                if order.stage_id
+                for order in staged
             ]
         )
+        return dict(zip(staged, rows.with_env(self.env), strict=True))
 
     def _assign_default_funnel(self, date):
         """Give deals created without a funnel the default funnel of their team, in its first stage."""
@@ -329,6 +353,84 @@ class SaleOrder(models.Model):
     def _move_to_stage(self, stage):
         """Move deals to ``stage`` through the door (for wizards, triggers and other modules)."""
         return self.write({"stage_id": stage.id})
+
+    # ------------------------------------------------------------
+    # ROBOTS AND TIME LIMITS
+    # ------------------------------------------------------------
+
+    def _run_stage_robots(self, entries):
+        """Plan the robots of the entered stages and run those due now; delayed ones wait for the cron.
+
+        Robots act for the funnel's configuration, which managers made: they run with superuser rights
+        (sudo), whatever the rights of the user who moved the deal, and log what they did on the deal.
+        """
+        robots = self.stage_id.robot_ids.filtered("active")
+        if not robots:
+            return
+        runs = robots.sudo()._plan_runs(self.sudo(), entries)
+        now = fields.Datetime.now()
+        runs.filtered(lambda run: run.state == "planned" and run.planned_at <= now)._execute()
+
+    def _set_stage_time_limit(self):
+        """Deadline of the stage's time limit, in the company's working hours, counted from the entry."""
+        for (stage, company), orders in self.grouped(lambda o: (o.stage_id, o.company_id)).items():
+            deadline = False
+            if stage.max_hours and stage.kind == "open":
+                deadline = company._erp_crm_add_working_time(orders[0].date_stage, stage.max_hours, "hours")
+            if orders.filtered(lambda o, d=deadline: o.sla_deadline != d or o.sla_escalated):
+                super(SaleOrder, orders).write({"sla_deadline": deadline, "sla_escalated": False})
+
+    @api.depends("sla_deadline", "won_status")
+    def _compute_is_rotting(self):
+        now = fields.Datetime.now()
+        for order in self:
+            order.is_rotting = bool(order.sla_deadline and order.won_status == "pending" and order.sla_deadline < now)
+
+    def _search_is_rotting(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        rotting = Domain([("sla_deadline", "<", fields.Datetime.now()), ("won_status", "=", "pending")])
+        return rotting if (True in value) == (operator == "in") else ~rotting
+
+    @api.model
+    def _cron_erp_crm_time_limits(self, batch_size=500):
+        """Tell each funnel manager, once, of the deals that stay in a stage past its time limit."""
+        domain = [
+            ("sla_deadline", "<", fields.Datetime.now()),
+            ("won_status", "=", "pending"),
+            ("sla_escalated", "=", False),
+        ]
+        while deals := self.search(domain, limit=batch_size, order="sla_deadline, id"):
+            for manager, manager_deals in deals.grouped(lambda d: d.funnel_id.user_id).items():
+                if manager:
+                    manager_deals._notify_time_limit_exceeded(manager)
+            super(SaleOrder, deals).write({"sla_escalated": True})
+            self.env["ir.cron"]._commit_progress(len(deals))
+
+    def _notify_time_limit_exceeded(self, manager):
+        lines = Markup("").join(
+            Markup('<li><a href="/odoo/sale.order/%s">%s</a>: %s, %s</li>')
+            % (deal.id, deal.display_name, deal.stage_id.name, deal.stage_age_display)
+            for deal in self
+        )
+        # sudo: sent by the system to the funnel manager, an internal user.
+        self.env["mail.thread"].sudo().message_notify(
+            partner_ids=manager.partner_id.ids,
+            subject=self.env._("%(count)s deals are past their stage's time limit", count=len(self)),
+            body=Markup("<ul>%s</ul>") % lines,
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def action_open_dry_run(self):
+        self.ensure_one()
+        return {
+            "name": self.env._("What happens if…"),
+            "type": "ir.actions.act_window",
+            "res_model": "sale.order.dry.run",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_order_id": self.id},
+        }
 
     # ------------------------------------------------------------
     # WON / LOST AND THE ORDER'S STATE

@@ -77,7 +77,7 @@ _start_local_cluster() {
     clusters="$(pg_lsclusters -h 2>/dev/null || true)"
     if [ -z "$clusters" ]; then
         [ "$(id -u)" = 0 ] || die "No PostgreSQL cluster exists: create one (sudo pg_createcluster --start <version> main)."
-        ver="$(ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -n 1)"
+        ver="$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort -n | tail -n 1)"
         [ -n "$ver" ] || die "PostgreSQL server binaries not found under /usr/lib/postgresql."
         log "Creating PostgreSQL cluster $ver/main"
         pg_createcluster "$ver" main >&2 || die "pg_createcluster $ver main failed."
@@ -89,8 +89,8 @@ _start_local_cluster() {
     log "Starting PostgreSQL cluster $ver/$name (port $port)"
     pg_ctlcluster "$ver" "$name" start >&2 \
         || die "Could not start PostgreSQL cluster $ver/$name (try: sudo pg_ctlcluster $ver $name start)."
-    local i
-    for i in $(seq 1 30); do
+    local _
+    for _ in $(seq 1 30); do
         pg_isready -q && return 0
         sleep 1
     done

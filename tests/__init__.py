@@ -8,3 +8,4 @@ from . import (
     test_tour,
     test_won_lost,
 )
+from . import test_robots

@@ -100,5 +100,5 @@ class TestDealPerformance(ErpCrmCommon):
         )
         self._write_one({"stage_id": self.stage_production.id})
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=15):
+        with self.assertQueryCount(__system__=16):
             self._write_one({"stage_id": self.stage_installation.id})

@@ -1,1 +1,3 @@
 from . import sale_order_lost
+from . import sale_order_dry_run
+from . import sale_funnel_robot_copy

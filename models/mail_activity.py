@@ -1,0 +1,121 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import format_datetime
+
+
+class MailActivity(models.Model):
+    """Deadlines to the minute for activities made by stage robots, with overdue notice and escalation."""
+
+    _inherit = "mail.activity"
+
+    deadline_at = fields.Datetime(string="Due At", index="btree_not_null", help="Deadline to the minute.")
+    robot_run_id = fields.Many2one(
+        "sale.funnel.robot.run", string="Robot Run", index="btree_not_null", ondelete="set null"
+    )
+    overdue_notified_at = fields.Datetime(readonly=True, copy=False)
+    escalated_at = fields.Datetime(readonly=True, copy=False)
+    deadline_display = fields.Char(string="Due", compute="_compute_deadline_display")
+    deadline_display_full = fields.Char(string="Due On", compute="_compute_deadline_display")
+
+    @api.depends("deadline_at", "user_id")
+    def _compute_deadline_display(self):
+        now = fields.Datetime.now()
+        for activity in self:
+            if not activity.deadline_at:
+                activity.deadline_display = activity.deadline_display_full = False
+                continue
+            tz = activity.user_id.tz or self.env.user.tz or "UTC"
+            activity.deadline_display_full = format_datetime(self.env, activity.deadline_at, tz=tz, dt_format="short")
+            minutes = int((activity.deadline_at - now).total_seconds() // 60)
+            span = self._format_minutes(abs(minutes))
+            if minutes >= 0:
+                activity.deadline_display = self.env._("due in %(span)s", span=span)
+            else:
+                activity.deadline_display = self.env._("overdue by %(span)s", span=span)
+
+    def _format_minutes(self, minutes):
+        days, rest = divmod(minutes, 1440)
+        hours, minutes = divmod(rest, 60)
+        if days:
+            return self.env._("%(days)s d %(hours)s h", days=days, hours=hours)
+        if hours:
+            return self.env._("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
+        return self.env._("%(minutes)s min", minutes=minutes)
+
+    # ------------------------------------------------------------
+    # NOTIFICATIONS: one digest per person, not one message per activity
+    # ------------------------------------------------------------
+
+    def _erp_crm_notify_assignees(self):
+        """Tell each assignee (other than the current user) of their new activities, in one message."""
+        by_user = self.filtered(lambda a: a.user_id and a.user_id != self.env.user).grouped("user_id")
+        for user, activities in by_user.items():
+            activities._erp_crm_send_digest(
+                user.partner_id, self.env._("%(count)s new activities on deals", count=len(activities))
+            )
+
+    def _erp_crm_send_digest(self, partner, subject):
+        lines = Markup("").join(
+            Markup('<li><a href="/odoo/sale.order/%s">%s</a>: %s, %s</li>')
+            % (
+                activity.res_id,
+                activity.res_name,
+                activity.summary or activity.activity_type_id.name,
+                activity.deadline_display_full or activity.date_deadline,
+            )
+            for activity in self
+        )
+        # sudo: the digest is sent by the system on behalf of the robots, to internal users only.
+        self.env["mail.thread"].sudo().message_notify(
+            partner_ids=partner.ids,
+            subject=subject,
+            body=Markup("<ul>%s</ul>") % lines,
+            subtype_xmlid="mail.mt_note",
+        )
+
+    @api.model
+    def _cron_erp_crm_overdue(self, batch_size=500):
+        """Notify assignees of overdue robot activities, then escalate to the funnel manager after the grace.
+
+        Each step happens once per activity (its timestamp is written); progress is committed per batch.
+        """
+        now = fields.Datetime.now()
+        overdue = [("deadline_at", "<=", now), ("res_model", "=", "sale.order")]
+        while activities := self.search(overdue + [("overdue_notified_at", "=", False)], limit=batch_size):
+            for user, user_activities in activities.filtered("user_id").grouped("user_id").items():
+                user_activities._erp_crm_send_digest(
+                    user.partner_id, self.env._("%(count)s overdue activities on deals", count=len(user_activities))
+                )
+            activities.write({"overdue_notified_at": now})
+            self.env["ir.cron"]._commit_progress(len(activities))
+        while activities := self._erp_crm_search_to_escalate(now, batch_size):
+            deals = self.env["sale.order"].browse(activities.mapped("res_id"))
+            manager_of = {deal.id: deal.funnel_id.user_id for deal in deals}
+            by_manager = defaultdict(lambda: self.browse())
+            for activity in activities:
+                by_manager[manager_of[activity.res_id]] |= activity
+            for manager, manager_activities in by_manager.items():
+                if manager:
+                    manager_activities._erp_crm_send_digest(
+                        manager.partner_id,
+                        self.env._("Escalation: %(count)s activities are still overdue", count=len(manager_activities)),
+                    )
+            activities.write({"escalated_at": now})
+            self.env["ir.cron"]._commit_progress(len(activities))
+
+    def _erp_crm_search_to_escalate(self, now, limit):
+        """Overdue activities whose funnel's grace has also passed, oldest first."""
+        domain = Domain.FALSE
+        for funnel in self.env["sale.funnel"].with_context(active_test=False).search([]):
+            deals = self.env["sale.order"]._search([("funnel_id", "=", funnel.id)])
+            limit_at = now - timedelta(minutes=funnel.escalation_minutes)
+            domain |= Domain("res_id", "in", deals) & Domain("deadline_at", "<=", limit_at)
+        base = Domain(
+            [("res_model", "=", "sale.order"), ("overdue_notified_at", "!=", False), ("escalated_at", "=", False)]
+        )
+        return self.search(base & domain, limit=limit, order="deadline_at, id")

@@ -1,0 +1,133 @@
+import logging
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
+
+RUN_STATES = [
+    ("planned", "Planned"),
+    ("done", "Done"),
+    ("skipped", "Skipped"),
+    ("failed", "Failed"),
+    ("cancelled", "Cancelled"),
+]
+
+
+class SaleFunnelRobotRun(models.Model):
+    """What a robot did (or did not do, and why) for one deal's stage entry."""
+
+    _name = "sale.funnel.robot.run"
+    _description = "Robot Run"
+    _order = "planned_at desc, id desc"
+    _rec_name = "robot_id"
+
+    order_id = fields.Many2one("sale.order", string="Deal", required=True, index=True, ondelete="cascade")
+    robot_id = fields.Many2one("sale.funnel.robot", string="Robot", required=True, index=True, ondelete="cascade")
+    history_id = fields.Many2one(
+        "sale.funnel.stage.history", string="Stage Entry", required=True, index=True, ondelete="cascade"
+    )
+    stage_id = fields.Many2one(related="robot_id.stage_id", store=True, string="Stage")
+    kind = fields.Selection(related="robot_id.kind")
+    company_id = fields.Many2one(related="order_id.company_id", store=True)
+    planned_at = fields.Datetime(required=True, index=True)
+    done_at = fields.Datetime()
+    state = fields.Selection(RUN_STATES, required=True, default="planned", index=True)
+    message = fields.Text(string="Result")
+    result_ref = fields.Char(string="Created Record", help="model,id of what the robot created.")
+
+    # A robot runs at most once per stage entry, even when the transaction is retried.
+    _once_per_entry = models.UniqueIndex("(robot_id, history_id)", "A robot runs once per stage entry.")
+
+    # ------------------------------------------------------------
+    # EXECUTION
+    # ------------------------------------------------------------
+
+    def _execute(self):
+        """Run planned runs robot by robot; a failing robot is logged and never undoes the stage move."""
+        now = fields.Datetime.now()
+        left = self.filtered(lambda run: run.history_id.date_out)
+        if left:
+            left.write({"state": "cancelled", "done_at": now, "message": self.env._("The deal left the stage first.")})
+        for robot, runs in (
+            (self - left).sorted(lambda r: (r.robot_id.sequence, r.robot_id.id)).grouped("robot_id").items()
+        ):
+            runs._execute_robot_batch(robot, now)
+
+    def _execute_robot_batch(self, robot, now):
+        try:
+            with self.env.cr.savepoint():
+                results = robot._execute(self)
+        except Exception:  # noqa: BLE001 - a robot's failure must not block the move: isolate each deal
+            if len(self) == 1:
+                self._log_failure(robot, now)
+                return
+            for run in self:
+                run._execute_robot_batch(robot, now)
+            return
+        self._write_results(results, now)
+
+    def _write_results(self, results, now):
+        by_values = defaultdict(lambda: self.browse())
+        for run, (state, message, record) in results.items():
+            ref = f"{record._name},{record.id}" if record else False
+            by_values[(state, message, ref)] |= run
+        for (state, message, ref), runs in by_values.items():
+            runs.write({"state": state, "message": message, "done_at": now, "result_ref": ref})
+        failed = self.filtered(lambda run: run.state == "failed")
+        if failed:
+            failed._alert_funnel_manager()
+
+    def _log_failure(self, robot, now):
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                robot._execute(self)
+        except Exception as error:  # noqa: BLE001 - logged for the user on the deal
+            _logger.info("Robot %s failed on deal %s: %s", robot.id, self.order_id.id, error)
+            message = self.env._("Failed: %(error)s", error=str(error) or error.__class__.__name__)
+        else:  # pragma: no cover - it failed in the batch only
+            message = self.env._("Failed in its batch, done alone.")
+        self.write({"state": "failed", "message": message, "done_at": now})
+        self._alert_funnel_manager()
+
+    def _alert_funnel_manager(self):
+        """The funnel manager gets an activity on each deal whose robot failed (or found nobody)."""
+        Activity = self.env["mail.activity"].with_context(mail_activity_quick_update=True)
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("sale.order")
+        vals_list = []
+        for run in self:
+            manager = run.order_id.funnel_id.user_id or run.order_id.user_id
+            if not manager:
+                continue
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": run.order_id.id,
+                    "activity_type_id": todo.id,
+                    "user_id": manager.id,
+                    "summary": self.env._("Robot “%(robot)s” failed", robot=run.robot_id.name),
+                    "note": Markup("<p>%s</p>") % run.message,
+                    "automated": True,
+                }
+            )
+        # sudo: the manager's alert is created whatever the rights of the user who moved the deal.
+        Activity.sudo().create(vals_list)
+
+    # ------------------------------------------------------------
+    # CRON
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_run_due_robots(self, batch_size=200):
+        """Run delayed robots whose time has come, in batches with committed progress."""
+        domain = [("state", "=", "planned"), ("planned_at", "<=", fields.Datetime.now())]
+        while runs := self.search(domain, limit=batch_size, order="planned_at, id"):
+            runs._execute()
+            remaining = self.search_count(domain)
+            self.env["ir.cron"]._commit_progress(len(runs), remaining=remaining)
+            if not remaining:
+                break
