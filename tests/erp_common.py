@@ -34,3 +34,65 @@ class ErpTriggerCommon(ErpCrmCommon):
             vals["amount"] = amount
         wizard = Register.with_context(active_model="account.move", active_ids=invoices.ids).create(vals)
         return wizard._create_payments()
+
+
+class ErpFulfilmentCommon(ErpTriggerCommon):
+    """Adds a made-to-order window (manufactured from a consumable component) and an installations project."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.ref("stock.route_warehouse0_mto").active = True
+        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.env.company.id)], limit=1)
+        cls.component = cls.env["product.product"].create({"name": "Glass unit", "type": "consu"})
+        cls.window = cls.env["product.product"].create(
+            {
+                "name": "Window 120x140",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 1000.0,
+                "invoice_policy": "order",
+                "route_ids": [
+                    Command.set(
+                        [cls.env.ref("stock.route_warehouse0_mto").id, cls.warehouse.manufacture_pull_id.route_id.id]
+                    )
+                ],
+            }
+        )
+        cls.env["mrp.bom"].create(
+            {
+                "product_tmpl_id": cls.window.product_tmpl_id.id,
+                "product_qty": 1,
+                "bom_line_ids": [Command.create({"product_id": cls.component.id, "product_qty": 1})],
+            }
+        )
+        cls.project = cls.env["project.project"].create({"name": "Installations", "allow_billable": True})
+        cls.task_stage_todo, cls.task_stage_installed = cls.env["project.task.type"].create(
+            [
+                {"name": "To install", "sequence": 1, "project_ids": [cls.project.id]},
+                {"name": "Installed", "sequence": 2, "project_ids": [cls.project.id]},
+            ]
+        )
+        cls.user_installer = new_test_user(
+            cls.env, login="erp_crm_installer", groups="project.group_project_user", name="Ivan Installer"
+        )
+
+    @classmethod
+    def _create_window_deal(cls, qty=2, **values):
+        return cls._create_deal(
+            order_line=[Command.create({"product_id": cls.window.id, "product_uom_qty": qty})], **values
+        )
+
+    def _produce(self, productions):
+        for production in productions:
+            production.qty_producing = production.product_qty
+            production.move_raw_ids.picked = True
+            production.button_mark_done()
+
+    def _deliver(self, pickings, qty=None):
+        """Validate ``pickings`` with all their quantities, or ``qty`` of each move (the rest in a backorder)."""
+        for picking in pickings:
+            for move in picking.move_ids:
+                move.quantity = move.product_uom_qty if qty is None else qty
+                move.picked = True
+            picking.with_context(skip_backorder=False)._action_done()

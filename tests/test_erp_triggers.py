@@ -21,8 +21,12 @@ class TestErpTriggers(ErpTriggerCommon):
         self.assertEqual(deal.stage_id, self.stage_payment)
         self._pay(invoice)
         self.assertEqual(deal.stage_id, self.stage_production)
-        self.assertEqual(deal.stage_history_ids.mapped("stage_id"), self.stage_call | self.stage_payment | self.stage_production)
-        self.assertEqual(deal.stage_history_ids[-1].user_id, self.user_accountant, "the accountant moved it, unknowingly")
+        self.assertEqual(
+            deal.stage_history_ids.mapped("stage_id"), self.stage_call | self.stage_payment | self.stage_production
+        )
+        self.assertEqual(
+            deal.stage_history_ids[-1].user_id, self.user_accountant, "the accountant moved it, unknowingly"
+        )
 
     def test_partial_payment_below_the_threshold_does_not_move(self):
         deal = self._create_deal()  # 2 x 1000
@@ -37,7 +41,6 @@ class TestErpTriggers(ErpTriggerCommon):
     def test_one_event_goes_to_the_last_satisfied_stage(self):
         deal = self._create_deal()
         invoice = self._down_payment(deal, 50.0, post=False)
-        self._pay_before_post = None
         invoice.action_post()
         self.assertEqual(deal.stage_id, self.stage_payment)
         # Paying it satisfies both Payment (invoice posted) and Production: the deal goes to the last one.
@@ -130,7 +133,10 @@ class TestErpTriggers(ErpTriggerCommon):
         project = self.env["project.project"].create({"name": "Installations"})
         other_project = self.env["project.project"].create({"name": "Internal"})
         done_stage, other_stage = self.env["project.task.type"].create(
-            [{"name": "Installed", "project_ids": [project.id]}, {"name": "Elsewhere", "project_ids": [other_project.id]}]
+            [
+                {"name": "Installed", "project_ids": [project.id]},
+                {"name": "Elsewhere", "project_ids": [other_project.id]},
+            ]
         )
         self.stage_installation.create_task_project_id = project
         self.stage_won.write({"trigger": "task_stage", "trigger_task_stage_id": done_stage.id})
@@ -146,7 +152,7 @@ class TestErpTriggerQueries(ErpTriggerCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.stage_payment.write({"trigger": "invoice_posted"})
-        cls.deals = cls.env["sale.order"].concat(*(cls._create_deal() for _i in range(31)))
+        cls.deals = cls.env["sale.order"].concat(*(cls._create_deal() for _i in range(41)))
 
     def _draft_down_payments(self, deals):
         return self.env["account.move"].concat(*(self._down_payment(deal, 50.0, post=False) for deal in deals))
@@ -166,7 +172,7 @@ class TestErpTriggerQueries(ErpTriggerCommon):
         few = self._event_queries(self.deals[5:10])
         many = self._event_queries(self.deals[10:30])
         self.assertEqual(many, few, f"5 deals: {few} queries, 20 deals: {many}")
-        self.assertEqual(self.deals.stage_id, self.stage_payment)
+        self.assertEqual(self.deals[:30].stage_id, self.stage_payment)
 
     def _post_queries(self, invoices, **context):
         self.env.flush_all()
@@ -177,17 +183,17 @@ class TestErpTriggerQueries(ErpTriggerCommon):
         return self.env.cr.sql_log_count - before
 
     def test_posting_20_invoices_of_20_deals(self):
-        self.env["account.move"].browse(self._post_queries(self._draft_down_payments(self.deals[:1])))  # warm up
-        quiet = self._post_queries(self._draft_down_payments(self.deals[1:6]), erp_crm_skip_triggers=True)
-        told_5 = self._post_queries(self._draft_down_payments(self.deals[6:11]))
-        print("QQ", quiet, told_5)
-        invoices = self._draft_down_payments(self.deals[11:31])
+        deals = self.deals
+        self._post_queries(self._draft_down_payments(deals[:1]))  # warm the caches
+        quiet = self._post_queries(self._draft_down_payments(deals[1:21]), erp_crm_skip_triggers=True)
+        invoices = self._draft_down_payments(deals[21:41])
         self.env.flush_all()
         self.env.invalidate_all()
         before = self.env.cr.sql_log_count
-        with self.assertQueryCount(__system__=400):
+        with self.assertQueryCount(__system__=400):  # Odoo's own posting is most of it (about 19 per invoice)
             invoices.action_post()
             self.env.flush_all()
-        print("QUERIES", self.env.cr.sql_log_count - before)
-        self.assertEqual(self.deals[:1].stage_id | self.deals[6:31].stage_id, self.stage_payment)
-        self.assertEqual(self.deals[1:6].stage_id, self.stage_call)
+        told = self.env.cr.sql_log_count - before
+        self.assertLessEqual(told - quiet, 15, f"moving 20 deals on posting: {told - quiet} queries")
+        self.assertEqual(deals[:1].stage_id | deals[21:41].stage_id, self.stage_payment)
+        self.assertEqual(deals[1:21].stage_id, self.stage_call)
