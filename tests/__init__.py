@@ -9,3 +9,4 @@ from . import (
     test_won_lost,
 )
 from . import test_robots
+from . import test_accountant, test_erp_triggers, test_fulfilment, test_window_story

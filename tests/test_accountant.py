@@ -1,0 +1,134 @@
+from datetime import date
+
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
+from odoo.tests import freeze_time, tagged
+
+from .erp_common import ErpTriggerCommon
+
+
+@tagged("erp_crm", "erp_crm_triggers")
+class TestAccountant(ErpTriggerCommon):
+    """The accountant works from the deal; financial gates hold deals back with reasons and amounts."""
+
+    def test_invoice_button_opens_odoo_wizard_and_creates_a_down_payment(self):
+        deal = self._create_deal()
+        action = deal.with_user(self.user_accountant).action_open_deal_invoice_wizard()
+        self.assertEqual(action["res_model"], "sale.advance.payment.inv")
+        self.assertEqual(action["context"]["default_advance_payment_method"], "percentage")
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(**action["context"])
+            .create({"advance_payment_method": "fixed", "fixed_amount": 300.0})
+        )
+        wizard.create_invoices()
+        invoice = deal.invoice_ids
+        self.assertEqual(invoice.amount_total, 300.0)
+        invoice.action_post()
+        self.assertAlmostEqual(deal.invoiced_percent, 15.0)
+        self.assertEqual(deal.deal_due_amount, 300.0)
+
+    def test_down_payment_business_method_is_once_per_deal(self):
+        deal = self._create_deal()
+        invoice = deal._erp_crm_create_down_payment_invoice(50.0)
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.amount_total, 1000.0)
+        self.assertTrue(invoice._is_downpayment())
+        self.assertEqual(deal._erp_crm_create_down_payment_invoice(30.0), invoice, "never a second down payment")
+        self.assertEqual(len(deal.invoice_ids), 1)
+
+    def test_deal_shows_invoiced_paid_due_then_final_invoice(self):
+        deal = self._create_deal()
+        invoice = self._down_payment(deal, 50.0)
+        self._pay(invoice, amount=400.0)
+        self.assertEqual(
+            (deal.deal_invoiced_amount, deal.deal_paid_amount, deal.deal_due_amount), (1000.0, 400.0, 600.0)
+        )
+        self._pay(invoice)
+        deal.action_confirm()
+        final = deal._create_invoices(final=True)
+        final.action_post()
+        self.assertEqual(final.amount_total, 1000.0, "the down payment is deducted")
+        self.assertAlmostEqual(deal.invoiced_percent, 100.0)
+        self.assertAlmostEqual(deal.paid_percent, 50.0)
+        self.assertEqual(deal.deal_due_amount, 1000.0)
+        self.assertEqual(deal.payment_count, 2)
+        self.assertEqual(deal.action_view_deal_payments()["res_model"], "account.payment")
+
+    def test_salesperson_without_accounting_rights_does_not_see_amounts(self):
+        deal = self._create_deal(user_id=self.user_sales.id)
+        self._pay(self._down_payment(deal, 50.0))
+        deal_as_sales = deal.with_user(self.user_sales)
+        self.assertAlmostEqual(deal_as_sales.paid_percent, 50.0, "the progress is visible")
+        with self.assertRaises(AccessError):
+            deal_as_sales.read(["deal_paid_amount"])
+        fields_seen = deal_as_sales.fields_get()
+        for name in ("deal_invoiced_amount", "deal_paid_amount", "deal_due_amount", "payment_count"):
+            self.assertNotIn(name, fields_seen)
+        form = deal_as_sales.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertNotIn("deal_paid_amount", form)
+        self.assertNotIn("action_open_deal_invoice_wizard", form)
+        accountant_form = deal.with_user(self.user_accountant).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("action_open_deal_invoice_wizard", accountant_form)
+
+    def test_prepaid_gate_refuses_a_drag_with_reason_and_amounts(self):
+        self.stage_production.gate_prepaid_percent = 50.0
+        deal = self._create_deal(stage_id=self.stage_payment.id)
+        self._pay(self._down_payment(deal, 50.0), amount=600.0)
+        user = self.user_manager
+        user.group_ids += self.env.ref("account.group_account_invoice")
+        with self.assertRaisesRegex(
+            UserError, r"needs 50% prepaid before Production: \$\s?600.00 of \$\s?2,000.00 paid \(30%\)"
+        ):
+            deal.with_user(user).web_save({"stage_id": self.stage_production.id}, {})
+        # Without accounting rights, the reason is given in percent only.
+        with self.assertRaisesRegex(UserError, r"needs 50% prepaid before Production: 30% paid\.$"):
+            deal.with_user(self.user_all).write({"stage_id": self.stage_production.id})
+        self.assertEqual(deal.stage_id, self.stage_payment)
+        self._pay(deal.invoice_ids, amount=400.0)
+        deal.with_user(user).web_save({"stage_id": self.stage_production.id}, {})
+        self.assertEqual(deal.stage_id, self.stage_production)
+
+    def test_gate_holds_back_a_trigger_with_one_collection_activity(self):
+        self.stage_payment.trigger = "invoice_posted"
+        self.stage_production.write(
+            {
+                "trigger": "down_payment_paid",
+                "trigger_percent": 10.0,
+                "gate_prepaid_percent": 50.0,
+                "gate_activity": True,
+                "gate_activity_user_id": self.user_accountant.id,
+            }
+        )
+        deal = self._create_deal()
+        invoice = self._down_payment(deal, 50.0)
+        self._pay(invoice, amount=300.0)  # 15%: the trigger is met, the gate is not
+        self._pay(invoice, amount=300.0)  # 30%: still held back
+        self.assertEqual(deal.stage_id, self.stage_payment, "the payment went through; the deal stayed")
+        activity = deal.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.env.ref("erp_crm.mail_activity_type_collection")
+        )
+        self.assertEqual(len(activity), 1, "held back twice, told once")
+        self.assertEqual(activity.user_id, self.user_accountant)
+        self._pay(invoice)
+        self.assertEqual(deal.stage_id, self.stage_production)
+
+    @freeze_time("2026-03-20")
+    def test_overdue_invoices_gate(self):
+        self.stage_production.gate_no_overdue_invoices = True
+        old = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.partner.id,
+                "invoice_date": date(2026, 1, 1),
+                "invoice_date_due": date(2026, 1, 31),
+                "invoice_line_ids": [Command.create({"name": "Old windows", "quantity": 1, "price_unit": 250.0})],
+            }
+        )
+        old.action_post()
+        deal = self._create_deal(stage_id=self.stage_payment.id)
+        with self.assertRaisesRegex(UserError, r"has 1 overdue invoice\(s\), \$\s?250.00 due"):
+            deal.write({"stage_id": self.stage_production.id})
+        self._pay(old)
+        deal.write({"stage_id": self.stage_production.id})
+        self.assertEqual(deal.stage_id, self.stage_production)
