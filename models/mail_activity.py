@@ -17,6 +17,7 @@ class MailActivity(models.Model):
     robot_run_id = fields.Many2one(
         "sale.funnel.robot.run", string="Robot Run", index="btree_not_null", ondelete="set null"
     )
+    assignee_notified_at = fields.Datetime(readonly=True, copy=False)
     overdue_notified_at = fields.Datetime(readonly=True, copy=False)
     escalated_at = fields.Datetime(readonly=True, copy=False)
     deadline_display = fields.Char(string="Due", compute="_compute_deadline_display")
@@ -51,13 +52,14 @@ class MailActivity(models.Model):
     # NOTIFICATIONS: one digest per person, not one message per activity
     # ------------------------------------------------------------
 
-    def _erp_crm_notify_assignees(self):
-        """Tell each assignee (other than the current user) of their new activities, in one message."""
-        by_user = self.filtered(lambda a: a.user_id and a.user_id != self.env.user).grouped("user_id")
-        for user, activities in by_user.items():
-            activities._erp_crm_send_digest(
-                user.partner_id, self.env._("%(count)s new activities on deals", count=len(activities))
-            )
+    def _erp_crm_queue_digests(self):
+        """New robot activities reach their assignees in one digest each, sent by the activity cron.
+
+        Triggered now, the cron runs right after this transaction commits: a retried transaction
+        never notifies twice, and the stage move does not pay for the notifications.
+        """
+        if self:
+            self.env.ref("erp_crm.ir_cron_overdue_activities")._trigger()
 
     def _erp_crm_send_digest(self, partner, subject):
         lines = Markup("").join(
@@ -80,11 +82,19 @@ class MailActivity(models.Model):
 
     @api.model
     def _cron_erp_crm_overdue(self, batch_size=500):
-        """Notify assignees of overdue robot activities, then escalate to the funnel manager after the grace.
+        """Digests of new robot activities; overdue notices; escalation to the funnel manager after the grace.
 
         Each step happens once per activity (its timestamp is written); progress is committed per batch.
         """
         now = fields.Datetime.now()
+        new = [("robot_run_id", "!=", False), ("assignee_notified_at", "=", False)]
+        while activities := self.search(new, limit=batch_size):
+            for user, user_activities in activities.filtered("user_id").grouped("user_id").items():
+                user_activities._erp_crm_send_digest(
+                    user.partner_id, self.env._("%(count)s new activities on deals", count=len(user_activities))
+                )
+            activities.write({"assignee_notified_at": now})
+            self.env["ir.cron"]._commit_progress(len(activities))
         overdue = [("deadline_at", "<=", now), ("res_model", "=", "sale.order")]
         while activities := self.search(overdue + [("overdue_notified_at", "=", False)], limit=batch_size):
             for user, user_activities in activities.filtered("user_id").grouped("user_id").items():

@@ -16,6 +16,7 @@ ROBOT_KINDS = [
     ("task", "Create a project task"),
     ("email", "Send an email"),
     ("notify", "Notify"),
+    ("note", "Log a note"),
     ("write", "Update a deal field"),
     ("server_action", "Run a server action"),
 ]
@@ -247,6 +248,7 @@ class SaleFunnelRobot(models.Model):
                     ["robot_id", "order_id"],
                 )
             }
+        plan = self._working_time_planner()
         vals_list = []
         for robot in self:
             deals = orders.filtered(lambda o, r=robot: o.stage_id == r.stage_id)
@@ -257,9 +259,9 @@ class SaleFunnelRobot(models.Model):
                     "robot_id": robot.id,
                     "order_id": order.id,
                     "history_id": entry.id,
-                    "planned_at": order.company_id._erp_crm_add_working_time(
-                        entry.date_in, robot.delay_amount, robot.delay_unit
-                    ),
+                    "stage_id": robot.stage_id.id,
+                    "company_id": order.company_id.id,
+                    "planned_at": plan(order.company_id, entry.date_in, robot.delay_amount, robot.delay_unit),
                     "state": "planned",
                 }
                 if order not in matching:
@@ -288,16 +290,29 @@ class SaleFunnelRobot(models.Model):
 
     def _get_deadlines(self, runs):
         """Deadline of each run's work: a date/time of the deal, or working time after the stage entry."""
+        plan = self._working_time_planner()
         result = {}
         for run in runs:
             if self.deadline_mode == "field" and self.deadline_field_id:
                 value = run.order_id[self.deadline_field_id.name]
                 result[run] = fields.Datetime.to_datetime(value) if value else run.history_id.date_in
             else:
-                result[run] = run.order_id.company_id._erp_crm_add_working_time(
-                    run.history_id.date_in, self.deadline_amount, self.deadline_unit
+                result[run] = plan(
+                    run.order_id.company_id, run.history_id.date_in, self.deadline_amount, self.deadline_unit
                 )
         return result
+
+    def _working_time_planner(self):
+        """Working-time addition memoized for one batch: deals moved together share their entry time."""
+        cache = {}
+
+        def plan(company, start, amount, unit):
+            key = (company.id, start, amount, unit)
+            if key not in cache:
+                cache[key] = company._erp_crm_add_working_time(start, amount, unit)
+            return cache[key]
+
+        return plan
 
     def _execute_activity(self, runs):
         assignees = self._get_assignees(runs.order_id)
@@ -355,7 +370,7 @@ class SaleFunnelRobot(models.Model):
                 }
             )
             to_create.append(run)
-        # Quick update: no notification per activity; assignees get one digest each below.
+        # Quick update: no notification per activity; assignees get one digest each from the cron.
         activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
         for run, activity in zip(to_create, activities, strict=True):
             results[run] = (
@@ -367,7 +382,7 @@ class SaleFunnelRobot(models.Model):
                 ),
                 activity,
             )
-        activities._erp_crm_notify_assignees()
+        activities._erp_crm_queue_digests()
         return results
 
     def _to_user_date(self, deadline, user):
@@ -487,6 +502,13 @@ class SaleFunnelRobot(models.Model):
             )
         return results
 
+    def _execute_note(self, runs):
+        """A note in the deals' chatter, notifying nobody: one batch insert for all deals."""
+        body = self.note or escape(self.summary or self.name)
+        messages = runs.order_id._message_log_batch(bodies=dict.fromkeys(runs.order_id.ids, body))
+        by_deal = {message.res_id: message for message in messages}
+        return {run: ("done", self.env._("Note logged."), by_deal.get(run.order_id.id)) for run in runs}
+
     def _execute_write(self, runs):
         value = self._convert_write_value()
         runs.order_id.write({self.write_field_id.name: value})
@@ -558,6 +580,7 @@ class SaleFunnelRobot(models.Model):
                 email=order.partner_id.email or self.env._("no address (would fail)"),
                 document=self.report_id and self.env._(" with %(doc)s", doc=self.report_id.name) or "",
             ),
+            "note": self.env._("note in the chatter: %(text)s", text=self.summary or self.name),
             "notify": self.env._("message to %(who)s", who=user.name if user else self.env._("the funnel's followers")),
             "write": self.env._(
                 "set %(field)s to %(value)s",

@@ -29,9 +29,10 @@ class SaleFunnelRobotRun(models.Model):
     history_id = fields.Many2one(
         "sale.funnel.stage.history", string="Stage Entry", required=True, index=True, ondelete="cascade"
     )
-    stage_id = fields.Many2one(related="robot_id.stage_id", store=True, string="Stage")
+    # Plain copies set at creation (not related fields): one insert per batch, no recompute after it.
+    stage_id = fields.Many2one("sale.funnel.stage", string="Stage", ondelete="set null")
     kind = fields.Selection(related="robot_id.kind")
-    company_id = fields.Many2one(related="order_id.company_id", store=True)
+    company_id = fields.Many2one("res.company", string="Company", index=True, ondelete="cascade")
     planned_at = fields.Datetime(required=True, index=True)
     done_at = fields.Datetime()
     state = fields.Selection(RUN_STATES, required=True, default="planned", index=True)
@@ -46,28 +47,41 @@ class SaleFunnelRobotRun(models.Model):
     # ------------------------------------------------------------
 
     def _execute(self):
-        """Run planned runs robot by robot; a failing robot is logged and never undoes the stage move."""
+        """Run planned runs robot by robot; a failing robot is logged and never undoes the stage move.
+
+        All robots first run together in one savepoint; only when one fails are they replayed one by one
+        (and a failing batch deal by deal) in their own savepoints, so that the others still get done.
+        """
         now = fields.Datetime.now()
         left = self.filtered(lambda run: run.history_id.date_out)
         if left:
             left.write({"state": "cancelled", "done_at": now, "message": self.env._("The deal left the stage first.")})
-        for robot, runs in (
-            (self - left).sorted(lambda r: (r.robot_id.sequence, r.robot_id.id)).grouped("robot_id").items()
-        ):
-            runs._execute_robot_batch(robot, now)
-
-    def _execute_robot_batch(self, robot, now):
+        batches = (self - left).sorted(lambda r: (r.robot_id.sequence, r.robot_id.id)).grouped("robot_id")
         try:
             with self.env.cr.savepoint():
-                results = robot._execute(self)
-        except Exception:  # noqa: BLE001 - a robot's failure must not block the move: isolate each deal
-            if len(self) == 1:
-                self._log_failure(robot, now)
-                return
-            for run in self:
-                run._execute_robot_batch(robot, now)
-            return
+                results = {}
+                for robot, runs in batches.items():
+                    results.update(robot._execute(runs))
+        except Exception:  # noqa: BLE001 - replayed below, robot by robot, to isolate the failure
+            results = {}
+            for robot, runs in batches.items():
+                results.update(runs._execute_isolated(robot))
         self._write_results(results, now)
+
+    def _execute_isolated(self, robot):
+        """Run one robot's batch in its own savepoint; on failure, each deal alone; failures are returned."""
+        try:
+            with self.env.cr.savepoint():
+                return robot._execute(self)
+        except Exception as error:  # noqa: BLE001 - logged for the user on the deal
+            if len(self) > 1:
+                results = {}
+                for run in self:
+                    results.update(run._execute_isolated(robot))
+                return results
+            _logger.info("Robot %s failed on deal %s: %s", robot.id, self.order_id.id, error)
+            message = self.env._("Failed: %(error)s", error=str(error) or error.__class__.__name__)
+            return {self: ("failed", message, None)}
 
     def _write_results(self, results, now):
         by_values = defaultdict(lambda: self.browse())
@@ -79,19 +93,6 @@ class SaleFunnelRobotRun(models.Model):
         failed = self.filtered(lambda run: run.state == "failed")
         if failed:
             failed._alert_funnel_manager()
-
-    def _log_failure(self, robot, now):
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                robot._execute(self)
-        except Exception as error:  # noqa: BLE001 - logged for the user on the deal
-            _logger.info("Robot %s failed on deal %s: %s", robot.id, self.order_id.id, error)
-            message = self.env._("Failed: %(error)s", error=str(error) or error.__class__.__name__)
-        else:  # pragma: no cover - it failed in the batch only
-            message = self.env._("Failed in its batch, done alone.")
-        self.write({"state": "failed", "message": message, "done_at": now})
-        self._alert_funnel_manager()
 
     def _alert_funnel_manager(self):
         """The funnel manager gets an activity on each deal whose robot failed (or found nobody)."""

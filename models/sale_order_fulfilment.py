@@ -391,8 +391,9 @@ class SaleOrder(models.Model):
         # sudo: ERP events (a payment, a finished MO, a closed task) move deals on the company's behalf;
         # whoever caused them need not have sales rights on the deal.
         deals = self.sudo().filtered(lambda o: o.funnel_id and o.stage_id and o.won_status == "pending")
-        if deals:
-            deals._apply_stage_triggers()
+        # Each company's deals move in their company (confirming an order creates its pickings and MOs there).
+        for company, company_deals in deals.grouped("company_id").items():
+            company_deals.with_company(company)._apply_stage_triggers()
         return True
 
     def _apply_stage_triggers(self):
