@@ -49,6 +49,7 @@
         "data/res_partner_demo.xml",
         "data/product_demo.xml",
         "data/sale_order_demo.xml",
+        "data/sale_funnel_robot_demo.xml",
         "data/sale_funnel_trigger_demo.xml",
     ],
     "assets": {

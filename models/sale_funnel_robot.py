@@ -17,6 +17,7 @@ ROBOT_KINDS = [
     ("email", "Send an email"),
     ("notify", "Notify"),
     ("note", "Log a note"),
+    ("down_payment", "Create a down-payment invoice"),
     ("write", "Update a deal field"),
     ("server_action", "Run a server action"),
 ]
@@ -91,6 +92,13 @@ class SaleFunnelRobot(models.Model):
         domain="[('model', '=', 'sale.order'), ('report_type', '=', 'qweb-pdf')]",
         ondelete="set null",
         help="PDF made for the deal, attached to the deal and to the email.",
+    )
+    # down payment
+    down_payment_percent = fields.Float(string="Down Payment (%)", default=50.0)
+    send_invoice = fields.Boolean(
+        string="Email the Invoice",
+        default=True,
+        help="Queue the posted invoice's email, with its PDF, to the customer.",
     )
     # notify
     notify_followers = fields.Boolean(string="Notify the Funnel's Followers")
@@ -177,6 +185,16 @@ class SaleFunnelRobot(models.Model):
                         error=error,
                     )
                 ) from error
+
+    @api.constrains("down_payment_percent", "kind")
+    def _check_down_payment_percent(self):
+        for robot in self.filtered(lambda r: r.kind == "down_payment"):
+            if not 0 < robot.down_payment_percent <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Down Payment (%%): robot “%(robot)s” needs a share between 0 and 100%%.", robot=robot.name
+                    )
+                )
 
     @api.constrains("role_id", "stage_id")
     def _check_role_funnel(self):
@@ -508,6 +526,30 @@ class SaleFunnelRobot(models.Model):
         messages = runs.order_id._message_log_batch(bodies=dict.fromkeys(runs.order_id.ids, body))
         by_deal = {message.res_id: message for message in messages}
         return {run: ("done", self.env._("Note logged."), by_deal.get(run.order_id.id)) for run in runs}
+
+    def _execute_down_payment(self, runs):
+        """Create and post each deal's down-payment invoice (once per deal), and queue its email with the PDF."""
+        results = {}
+        template = self.env.ref("account.email_template_edi_invoice", raise_if_not_found=False)
+        for run in runs:
+            order = run.order_id
+            existed = bool(order._get_down_payment_invoices())
+            invoice = order._erp_crm_create_down_payment_invoice(self.down_payment_percent, post=True)
+            if existed:
+                results[run] = ("skipped", self.env._("The deal already has its down-payment invoice."), invoice[:1])
+                continue
+            if self.send_invoice and template and invoice.partner_id.email:
+                template.send_mail(invoice.id, force_send=False)
+            results[run] = (
+                "done",
+                self.env._(
+                    "Down-payment invoice %(invoice)s of %(amount)s posted.",
+                    invoice=invoice.name,
+                    amount=invoice.amount_total,
+                ),
+                invoice,
+            )
+        return results
 
     def _execute_write(self, runs):
         value = self._convert_write_value()

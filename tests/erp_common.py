@@ -83,6 +83,15 @@ class ErpFulfilmentCommon(ErpTriggerCommon):
             order_line=[Command.create({"product_id": cls.window.id, "product_uom_qty": qty})], **values
         )
 
+    def _assert_one_installation_task(self, deal, deadline):
+        """The deal has exactly one task, in the installations project, for the installer, due on ``deadline``."""
+        task = self.env["project.task"].search([("sale_order_id", "=", deal.id)])
+        self.assertEqual(len(task), 1)
+        self.assertEqual(task.project_id, self.project)
+        self.assertEqual(task.user_ids, self.user_installer)
+        self.assertEqual(task.date_deadline, deadline)
+        return task
+
     def _produce(self, productions):
         for production in productions:
             production.qty_producing = production.product_qty

@@ -29,3 +29,16 @@ class TestDemoData(TransactionCase):
         self.assertTrue(won and all(state == "sale" for state in won.mapped("state")), "won deals are confirmed sales")
         self.assertTrue(deals.filtered("source_id"), "deals say where the customer came from")
         self.assertGreater(min(deals.mapped("stage_hours")), 0, "deals have been in their stage for a while")
+
+    def test_demo_robots_work_on_a_new_request(self):
+        self._load_demo()
+        funnel = self.env.ref("erp_crm.sale_funnel_windows")
+        self.assertEqual(funnel.role_ids.mapped("name"), ["Salesperson", "Surveyor", "Accountant", "Installer"])
+        self.assertGreaterEqual(len(funnel.robot_ids), 6)
+        anna = self.env.ref("erp_crm.res_users_demo_sales_anna")
+        customer = self.env["res.partner"].create({"name": "New window customer"})
+        deal = self.env["sale.order"].create({"partner_id": customer.id, "funnel_id": funnel.id, "user_id": anna.id})
+        activity = self.env["mail.activity"].search([("res_model", "=", "sale.order"), ("res_id", "=", deal.id)])
+        self.assertEqual(activity.summary, "Call the customer back")
+        self.assertEqual(activity.user_id, anna)
+        self.assertTrue(activity.deadline_at)

@@ -36,11 +36,7 @@ class TestFulfilment(ErpFulfilmentCommon):
         self.assertEqual(deal.production_status, "done")
         self.assertEqual(deal.produced_percent, 100.0)
         self.assertEqual(deal.stage_id, self.stage_installation)
-        task = self.env["project.task"].search([("sale_order_id", "=", deal.id)])
-        self.assertEqual(len(task), 1)
-        self.assertEqual(task.project_id, self.project)
-        self.assertEqual(task.user_ids, self.user_installer)
-        self.assertEqual(task.date_deadline, datetime(2026, 4, 10, 8, 0))
+        self._assert_one_installation_task(deal, datetime(2026, 4, 10, 8, 0))
         # Back and forth: no second task.
         deal.write({"stage_id": self.stage_production.id})
         deal.write({"stage_id": self.stage_installation.id})

@@ -20,8 +20,15 @@ class TestDelayedRobots(RobotCommon):
         run_cron(self, "erp_crm.ir_cron_run_due_robots")
 
     def test_delayed_robot_runs_at_its_time_once(self):
-        self._robot(self.stage_measure, name="Follow up", kind="notify", summary="Follow up the measurement",
-                    role_id=self.role_surveyor.id, delay_amount=2, delay_unit="hours")
+        self._robot(
+            self.stage_measure,
+            name="Follow up",
+            kind="notify",
+            summary="Follow up the measurement",
+            role_id=self.role_surveyor.id,
+            delay_amount=2,
+            delay_unit="hours",
+        )
         with freeze_time(T0):
             deal = self._create_deal()
             deal.write({"stage_id": self.stage_measure.id})
@@ -34,12 +41,22 @@ class TestDelayedRobots(RobotCommon):
             self._run_cron()
             self._run_cron()
         self.assertEqual(run.state, "done")
-        self.assertEqual(len(deal.message_ids.filtered(lambda m: m.subject == "Follow up the measurement")), 1,
-                         "repeated cron runs do not run it twice")
+        self.assertEqual(
+            len(deal.message_ids.filtered(lambda m: m.subject == "Follow up the measurement")),
+            1,
+            "repeated cron runs do not run it twice",
+        )
 
     def test_delayed_robot_is_cancelled_when_the_deal_left_the_stage(self):
-        self._robot(self.stage_measure, name="Follow up", kind="notify", summary="Follow up",
-                    role_id=self.role_surveyor.id, delay_amount=30, delay_unit="minutes")
+        self._robot(
+            self.stage_measure,
+            name="Follow up",
+            kind="notify",
+            summary="Follow up",
+            role_id=self.role_surveyor.id,
+            delay_amount=30,
+            delay_unit="minutes",
+        )
         with freeze_time(T0):
             deal = self._create_deal()
             deal.write({"stage_id": self.stage_measure.id})
@@ -51,9 +68,15 @@ class TestDelayedRobots(RobotCommon):
         self.assertIn("left the stage", deal.robot_run_ids.message)
 
     def test_cron_batches_cost_a_constant_number_of_queries(self):
-        self._robot(self.stage_measure, name="Reference", kind="write", delay_amount=1, delay_unit="hours",
-                    write_field_id=self.env["ir.model.fields"]._get("sale.order", "client_order_ref").id,
-                    write_value="LATER")
+        self._robot(
+            self.stage_measure,
+            name="Reference",
+            kind="write",
+            delay_amount=1,
+            delay_unit="hours",
+            write_field_id=self.env["ir.model.fields"]._get("sale.order", "client_order_ref").id,
+            write_value="LATER",
+        )
         with freeze_time(T0):
             deals = self.env["sale.order"].browse([self._create_deal().id for _i in range(30)])
             deals.write({"stage_id": self.stage_measure.id})
@@ -78,8 +101,15 @@ class TestDelayedRobots(RobotCommon):
 class TestOverdueEscalation(RobotCommon):
     def test_overdue_activity_notifies_then_escalates_once(self):
         self.funnel.escalation_minutes = 30
-        self._robot(self.stage_call, name="Call back", kind="activity", summary="Call the customer back",
-                    role_id=self.role_sales.id, deadline_amount=15, deadline_unit="minutes")
+        self._robot(
+            self.stage_call,
+            name="Call back",
+            kind="activity",
+            summary="Call the customer back",
+            role_id=self.role_sales.id,
+            deadline_amount=15,
+            deadline_unit="minutes",
+        )
         with freeze_time(T0):
             deal = self._create_deal(user_id=self.user_sales.id)
         activity = self._activities(deal)
@@ -104,13 +134,21 @@ class TestOverdueEscalation(RobotCommon):
         self.assertTrue(activity.escalated_at)
 
     def test_new_activities_reach_each_assignee_in_one_digest(self):
-        self._robot(self.stage_measure, name="Measure", kind="activity", summary="Measure on site",
-                    role_id=self.role_surveyor.id, deadline_amount=1)
+        self._robot(
+            self.stage_measure,
+            name="Measure",
+            kind="activity",
+            summary="Measure on site",
+            role_id=self.role_surveyor.id,
+            deadline_amount=1,
+        )
         deals = self.env["sale.order"].browse([self._create_deal().id for _i in range(5)])
         deals.write({"stage_id": self.stage_measure.id})
         cron = self.env.ref("erp_crm.ir_cron_overdue_activities")
-        self.assertTrue(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
-                        "the digest cron is triggered to run right after the commit")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            "the digest cron is triggered to run right after the commit",
+        )
         run_cron(self, "erp_crm.ir_cron_overdue_activities")
         run_cron(self, "erp_crm.ir_cron_overdue_activities")
         digests = self.env["mail.message"].search(

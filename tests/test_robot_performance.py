@@ -10,15 +10,28 @@ class TestRobotPerformance(RobotCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._robot(cls.stage_approval, name="Calculate", kind="activity", role_id=cls.role_surveyor.id,
-                   summary="Calculate the cost and call the customer", deadline_amount=2, deadline_unit="hours")
-        cls._robot(cls.stage_approval, name="Reference", kind="write",
-                   write_field_id=cls.env["ir.model.fields"]._get("sale.order", "client_order_ref").id,
-                   write_value="TO-QUOTE")
+        cls._robot(
+            cls.stage_approval,
+            name="Calculate",
+            kind="activity",
+            role_id=cls.role_surveyor.id,
+            summary="Calculate the cost and call the customer",
+            deadline_amount=2,
+            deadline_unit="hours",
+        )
+        cls._robot(
+            cls.stage_approval,
+            name="Reference",
+            kind="write",
+            write_field_id=cls.env["ir.model.fields"]._get("sale.order", "client_order_ref").id,
+            write_value="TO-QUOTE",
+        )
         cls._robot(cls.stage_approval, name="Note", kind="note", summary="Measurements received")
         cls.deals = cls.env["sale.order"].create(
-            [{"partner_id": cls.partner.id, "funnel_id": cls.funnel.id, "user_id": cls.user_sales.id}
-             for _i in range(70)]
+            [
+                {"partner_id": cls.partner.id, "funnel_id": cls.funnel.id, "user_id": cls.user_sales.id}
+                for _i in range(70)
+            ]
         )
 
     def _count(self, deals):
@@ -34,8 +47,9 @@ class TestRobotPerformance(RobotCommon):
         ten = self._count(self.deals[10:20])
         fifty = self._count(self.deals[20:70])
         self.assertLessEqual(fifty, ten + 3, f"10 deals: {ten} queries, 50 deals: {fifty} queries")
-        activities = self.env["mail.activity"].search([("res_model", "=", "sale.order"),
-                                                       ("res_id", "in", self.deals[20:70].ids)])
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "sale.order"), ("res_id", "in", self.deals[20:70].ids)]
+        )
         self.assertEqual(len(activities), 50)
         self.assertEqual(set(self.deals[20:70].mapped("client_order_ref")), {"TO-QUOTE"})
 

@@ -92,11 +92,7 @@ class TestWindowStory(ErpFulfilmentCommon):
             self._produce(productions)
         self.assertEqual(deal.produced_percent, 100.0)
         self.assertEqual(deal.stage_id, self.stage_installation)
-        task = self.env["project.task"].search([("sale_order_id", "=", deal.id)])
-        self.assertEqual(len(task), 1)
-        self.assertEqual(task.project_id, self.project)
-        self.assertEqual(task.user_ids, self.user_installer)
-        self.assertEqual(task.date_deadline, datetime(2026, 3, 20, 8, 0))
+        task = self._assert_one_installation_task(deal, datetime(2026, 3, 20, 8, 0))
         self.assertIn(task, deal.with_user(self.user_installer).sudo().tasks_ids, "the sale's Tasks button shows it")
         # The windows leave the warehouse.
         with freeze_time(T0.replace(day=19)):
