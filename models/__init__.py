@@ -17,3 +17,4 @@ from . import account_move_line
 from . import stock_picking
 from . import mrp_production
 from . import project_task
+from . import account_payment

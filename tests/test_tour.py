@@ -31,3 +31,24 @@ class TestDealTour(HttpCase):
         rows = deal.stage_history_ids.sorted("id")
         self.assertEqual(rows.mapped("stage_id.name"), ["First call", "Measurement"])
         self.assertEqual(rows[-1].user_id, user)
+
+    def test_add_robot_on_the_robot_board(self):
+        funnel = self.env["sale.funnel"].create(
+            {
+                "name": "Board funnel",
+                "stage_ids": [
+                    Command.clear(),
+                    Command.create({"name": "First call", "sequence": 1}),
+                    Command.create({"name": "Measurement", "sequence": 2}),
+                    Command.create({"name": "Won", "sequence": 3, "kind": "won"}),
+                ],
+            }
+        )
+        self.env["sale.funnel.robot"].create({"name": "Call back", "stage_id": funnel.stage_ids[0].id})
+        new_test_user(self.env, login="erp_crm_tour_admin", groups="erp_crm.erp_crm_group_manager", name="Adam Admin")
+        self.start_tour(f"/odoo/action-erp_crm.sale_funnel_action/{funnel.id}", "erp_crm_robot_board_tour",
+                        login="erp_crm_tour_admin")
+        robot = self.env["sale.funnel.robot"].search([("name", "=", "Measure on site")])
+        self.assertEqual(robot.stage_id.name, "Measurement")
+        self.assertEqual((robot.kind, robot.deadline_amount), ("activity", 4))
+
