@@ -1,4 +1,5 @@
 from odoo.exceptions import ValidationError
+from odoo.fields import Command
 from odoo.tests import tagged
 
 from .erp_common import ErpTriggerCommon
@@ -197,3 +198,36 @@ class TestErpTriggerQueries(ErpTriggerCommon):
         self.assertLessEqual(told - quiet, 15, f"moving 20 deals on posting: {told - quiet} queries")
         self.assertEqual(deals[:1].stage_id | deals[21:41].stage_id, self.stage_payment)
         self.assertEqual(deals[1:21].stage_id, self.stage_call)
+
+
+@tagged("erp_crm", "erp_crm_triggers")
+class TestErpTriggersMultiCompany(ErpTriggerCommon):
+    """A payment in another company moves that company's deal, whatever the accountant's current company."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create(
+            {"name": "Windows North", "currency_id": cls.env.company.currency_id.id}
+        )
+        cls.env["account.chart.template"].try_loading("generic_coa", company=cls.company_b, install_demo=False)
+        cls.env.user.company_ids += cls.company_b
+        cls.user_accountant.write({"company_ids": [Command.set([cls.env.company.id, cls.company_b.id])]})
+        cls.stage_payment.write({"trigger": "invoice_posted"})
+        cls.stage_production.write({"trigger": "down_payment_paid", "trigger_percent": 50.0})
+
+    def test_payment_in_the_deals_company_moves_it(self):
+        deal_b = self._create_deal(company_id=self.company_b.id, team_id=False)
+        deal_b.funnel_id = self.funnel
+        self.assertEqual(deal_b.company_id, self.company_b)
+        deal_a = self._create_deal()
+        invoice_b = self._down_payment(deal_b.with_company(self.company_b), 50.0)
+        self.assertEqual(invoice_b.company_id, self.company_b)
+        invoice_a = self._down_payment(deal_a, 50.0)
+        self.assertEqual((deal_a | deal_b).stage_id, self.stage_payment)
+        # The accountant works in the main company and pays the other company's invoice from there.
+        self._pay(invoice_b)
+        self.assertEqual(deal_b.stage_id, self.stage_production)
+        self.assertEqual(deal_a.stage_id, self.stage_payment)
+        self._pay(invoice_a)
+        self.assertEqual(deal_a.stage_id, self.stage_production)
