@@ -8,10 +8,11 @@ import statistics
 import sys
 import time
 
-import odoo
+from benchlib import admin_env
+
 from odoo.fields import Command
-from odoo.modules.registry import Registry
-from odoo.tools import config
+
+from odoo.addons.erp_crm.tests.kanban import kanban_read_spec, open_stage_kanban
 
 DEALS = int(os.environ.get("ERP_CRM_BENCH_DEALS", "20000"))
 REPEAT = 7
@@ -66,41 +67,6 @@ def ensure_data(env):
     return funnel
 
 
-def kanban_spec(env, view_xmlid):
-    fields_in_view = env["sale.order"].get_views([(env.ref(view_xmlid).id, "kanban")])["models"]["sale.order"]["fields"]
-    spec = {}
-    for name, description in fields_in_view.items():
-        if description["type"] == "many2one":
-            spec[name] = {"fields": {"display_name": {}}}
-        elif description["type"] in ("one2many", "many2many"):
-            spec[name] = {"fields": {}}
-        else:
-            spec[name] = {}
-    return spec
-
-
-def open_kanban(env, funnel, spec):
-    Order = env["sale.order"].with_context(read_group_expand=True)
-    domain = [("funnel_id", "=", funnel.id)]
-    Order.web_read_group(
-        domain,
-        ["stage_id"],
-        ["amount_total:sum", "__count"],
-        auto_unfold=True,
-        unfold_read_specification=spec,
-        unfold_read_default_limit=80,
-    )
-    Order.read_progress_bar(
-        domain,
-        "stage_id",
-        {
-            "field": "activity_state",
-            "colors": {"planned": "success", "today": "warning", "overdue": "danger"},
-            "sum_field": "amount_total",
-        },
-    )
-
-
 def measure(env, func):
     """Median seconds and queries of func over REPEAT runs with cold record caches."""
     times, queries = [], []
@@ -116,19 +82,14 @@ def measure(env, func):
 
 
 def main():
-    config.parse_config(sys.argv[1:])
-    db_name = config["db_name"]
-    registry = Registry(db_name[0] if isinstance(db_name, list) else db_name)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    with admin_env() as env:
         funnel = ensure_data(env)
-        admin = env.ref("base.user_admin")
-        env = env(user=admin)
-        ours_spec = kanban_spec(env, "erp_crm.sale_order_view_kanban")
-        odoo_spec = kanban_spec(env, "sale.view_sale_order_kanban")
+        ours_spec = kanban_read_spec(env, "erp_crm.sale_order_view_kanban")
+        odoo_spec = kanban_read_spec(env, "sale.view_sale_order_kanban")
         deals = env["sale.order"].search([("funnel_id", "=", funnel.id)], limit=2)
         stages = funnel.stage_ids.filtered(lambda s: s.kind == "open")[:2]
         state = {"i": 0}
+        domain = [("funnel_id", "=", funnel.id)]
 
         def move_stage():
             state["i"] += 1
@@ -141,8 +102,8 @@ def main():
         results = [
             (
                 "kanban: Deals vs Odoo quotation kanban (grouped by stage, 80 cards/column)",
-                measure(env, lambda: open_kanban(env, funnel, ours_spec)),
-                measure(env, lambda: open_kanban(env, funnel, odoo_spec)),
+                measure(env, lambda: open_stage_kanban(env["sale.order"], domain, ours_spec)),
+                measure(env, lambda: open_stage_kanban(env["sale.order"], domain, odoo_spec)),
             ),
             (
                 "write: stage move vs tracked title write (one deal)",
@@ -150,7 +111,6 @@ def main():
                 measure(env, write_title),
             ),
         ]
-        cr.rollback()  # the measured writes are not kept
     print(f"erp_crm bench on {DEALS} deals, median of {REPEAT} runs")
     for label, (ours_s, ours_q), (ref_s, ref_q) in results:
         print(f"{label}")

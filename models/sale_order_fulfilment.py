@@ -252,8 +252,8 @@ class SaleOrder(models.Model):
                 quotations.action_confirm()
         return result
 
-    def _after_stage_entry(self, previous_stages, entries=None):
-        result = super()._after_stage_entry(previous_stages, entries)
+    def _after_stage_entry(self, *args, **kwargs):
+        result = super()._after_stage_entry(*args, **kwargs)
         self._create_stage_tasks()
         return result
 

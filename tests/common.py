@@ -4,6 +4,14 @@ from odoo.tests import new_test_user
 from odoo.addons.sale.tests.common import SaleCommon
 
 
+def funnel_stage_commands(*stages):
+    """Stage commands replacing a new funnel's default stages: (name, kind) pairs, in order."""
+    return [Command.clear()] + [
+        Command.create({"name": name, "sequence": sequence, "kind": kind})
+        for sequence, (name, kind) in enumerate(stages, start=1)
+    ]
+
+
 class ErpCrmCommon(SaleCommon):
     """A window-installation funnel, its team and users of each erp_crm group."""
 

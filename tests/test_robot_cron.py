@@ -20,12 +20,10 @@ class TestDelayedRobots(RobotCommon):
         run_cron(self, "erp_crm.ir_cron_run_due_robots")
 
     def test_delayed_robot_runs_at_its_time_once(self):
-        self._robot(
+        self._notify_robot(
             self.stage_measure,
-            name="Follow up",
-            kind="notify",
-            summary="Follow up the measurement",
-            role_id=self.role_surveyor.id,
+            "Follow up the measurement",
+            self.role_surveyor,
             delay_amount=2,
             delay_unit="hours",
         )
@@ -48,15 +46,7 @@ class TestDelayedRobots(RobotCommon):
         )
 
     def test_delayed_robot_is_cancelled_when_the_deal_left_the_stage(self):
-        self._robot(
-            self.stage_measure,
-            name="Follow up",
-            kind="notify",
-            summary="Follow up",
-            role_id=self.role_surveyor.id,
-            delay_amount=30,
-            delay_unit="minutes",
-        )
+        self._notify_robot(self.stage_measure, "Follow up", self.role_surveyor, delay_amount=30, delay_unit="minutes")
         with freeze_time(T0):
             deal = self._create_deal()
             deal.write({"stage_id": self.stage_measure.id})
@@ -68,14 +58,8 @@ class TestDelayedRobots(RobotCommon):
         self.assertIn("left the stage", deal.robot_run_ids.message)
 
     def test_cron_batches_cost_a_constant_number_of_queries(self):
-        self._robot(
-            self.stage_measure,
-            name="Reference",
-            kind="write",
-            delay_amount=1,
-            delay_unit="hours",
-            write_field_id=self.env["ir.model.fields"]._get("sale.order", "client_order_ref").id,
-            write_value="LATER",
+        self._write_robot(
+            self.stage_measure, "client_order_ref", "LATER", name="Reference", delay_amount=1, delay_unit="hours"
         )
         with freeze_time(T0):
             deals = self.env["sale.order"].browse([self._create_deal().id for _i in range(30)])
@@ -101,12 +85,10 @@ class TestDelayedRobots(RobotCommon):
 class TestOverdueEscalation(RobotCommon):
     def test_overdue_activity_notifies_then_escalates_once(self):
         self.funnel.escalation_minutes = 30
-        self._robot(
+        self._activity_robot(
             self.stage_call,
-            name="Call back",
-            kind="activity",
-            summary="Call the customer back",
-            role_id=self.role_sales.id,
+            "Call the customer back",
+            self.role_sales,
             deadline_amount=15,
             deadline_unit="minutes",
         )
@@ -134,13 +116,8 @@ class TestOverdueEscalation(RobotCommon):
         self.assertTrue(activity.escalated_at)
 
     def test_new_activities_reach_each_assignee_in_one_digest(self):
-        self._robot(
-            self.stage_measure,
-            name="Measure",
-            kind="activity",
-            summary="Measure on site",
-            role_id=self.role_surveyor.id,
-            deadline_amount=1,
+        self._activity_robot(
+            self.stage_measure, "Measure on site", self.role_surveyor, name="Measure", deadline_amount=1
         )
         deals = self.env["sale.order"].browse([self._create_deal().id for _i in range(5)])
         deals.write({"stage_id": self.stage_measure.id})

@@ -10,22 +10,15 @@ class TestRobotPerformance(RobotCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._robot(
+        cls._activity_robot(
             cls.stage_approval,
+            "Calculate the cost and call the customer",
+            cls.role_surveyor,
             name="Calculate",
-            kind="activity",
-            role_id=cls.role_surveyor.id,
-            summary="Calculate the cost and call the customer",
             deadline_amount=2,
             deadline_unit="hours",
         )
-        cls._robot(
-            cls.stage_approval,
-            name="Reference",
-            kind="write",
-            write_field_id=cls.env["ir.model.fields"]._get("sale.order", "client_order_ref").id,
-            write_value="TO-QUOTE",
-        )
+        cls._write_robot(cls.stage_approval, "client_order_ref", "TO-QUOTE", name="Reference")
         cls._robot(cls.stage_approval, name="Note", kind="note", summary="Measurements received")
         cls.deals = cls.env["sale.order"].create(
             [

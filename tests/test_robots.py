@@ -71,6 +71,22 @@ class RobotCommon(ErpCrmCommon):
     def _robot(cls, stage, **vals):
         return cls.env["sale.funnel.robot"].create({"stage_id": stage.id, "name": vals.pop("name", "Robot"), **vals})
 
+    @classmethod
+    def _activity_robot(cls, stage, summary, role=None, **vals):
+        vals.setdefault("name", summary)
+        return cls._robot(stage, kind="activity", summary=summary, role_id=role.id if role else False, **vals)
+
+    @classmethod
+    def _notify_robot(cls, stage, summary, role, **vals):
+        vals.setdefault("name", summary)
+        return cls._robot(stage, kind="notify", summary=summary, role_id=role.id, **vals)
+
+    @classmethod
+    def _write_robot(cls, stage, fname, value, **vals):
+        field = cls.env["ir.model.fields"]._get("sale.order", fname)
+        vals.setdefault("name", f"Set {fname}")
+        return cls._robot(stage, kind="write", write_field_id=field.id, write_value=value, **vals)
+
     def _activities(self, deal, **domain):
         return self.env["mail.activity"].search(
             [("res_model", "=", "sale.order"), ("res_id", "=", deal.id)]
@@ -102,13 +118,11 @@ class TestWorkingTime(RobotCommon):
 @tagged("erp_crm")
 class TestRobotKinds(RobotCommon):
     def test_activity_robot_with_deadline_to_the_minute_in_working_time(self):
-        self._robot(
+        self._activity_robot(
             self.stage_call,
-            name="Call the customer back",
-            kind="activity",
-            role_id=self.role_sales.id,
+            "Call the customer back",
+            self.role_sales,
             activity_type_id=self.call_type.id,
-            summary="Call the customer back",
             deadline_amount=15,
             deadline_unit="minutes",
         )
@@ -131,12 +145,10 @@ class TestRobotKinds(RobotCommon):
         self.assertEqual(run.result_ref, f"mail.activity,{activity.id}")
 
     def test_activity_robot_due_at_the_appointment(self):
-        self._robot(
+        self._activity_robot(
             self.stage_measure,
-            name="Measure on site",
-            kind="activity",
-            role_id=self.role_surveyor.id,
-            summary="Measure on site",
+            "Measure on site",
+            self.role_surveyor,
             deadline_mode="field",
             deadline_field_id=self.env["ir.model.fields"]._get("sale.order", "appointment_at").id,
         )
@@ -186,26 +198,14 @@ class TestRobotKinds(RobotCommon):
         self.assertIn(deal.name, mail.subject)
 
     def test_notify_robot(self):
-        self._robot(
-            self.stage_approval,
-            name="Tell the surveyor",
-            kind="notify",
-            role_id=self.role_surveyor.id,
-            summary="Measurements approved",
-        )
+        self._notify_robot(self.stage_approval, "Measurements approved", self.role_surveyor, name="Tell the surveyor")
         deal = self._create_deal()
         deal.write({"stage_id": self.stage_approval.id})
         message = deal.message_ids.filtered(lambda m: m.subject == "Measurements approved")
         self.assertEqual(message.partner_ids, self.user_surveyor.partner_id)
 
     def test_write_and_server_action_robots(self):
-        self._robot(
-            self.stage_approval,
-            name="Reference",
-            kind="write",
-            write_field_id=self.env["ir.model.fields"]._get("sale.order", "client_order_ref").id,
-            write_value="APPROVED",
-        )
+        self._write_robot(self.stage_approval, "client_order_ref", "APPROVED", name="Reference")
         action = self.env["ir.actions.server"].create(
             {
                 "name": "Note",
@@ -222,12 +222,11 @@ class TestRobotKinds(RobotCommon):
         self.assertEqual(deal.robot_run_ids.mapped("state"), ["done", "done"])
 
     def test_condition_filters_deals_and_logs_why(self):
-        self._robot(
+        self._write_robot(
             self.stage_measure,
+            "client_order_ref",
+            "BIG",
             name="Big deals only",
-            kind="write",
-            write_field_id=self.env["ir.model.fields"]._get("sale.order", "client_order_ref").id,
-            write_value="BIG",
             filter_domain="[('amount_total', '>', 1000000)]",
         )
         deal = self._create_deal()
@@ -240,14 +239,7 @@ class TestRobotKinds(RobotCommon):
         self.role_surveyor.write(
             {"assignment": "round_robin", "user_ids": [Command.set((self.user_surveyor | self.user_all).ids)]}
         )
-        self._robot(
-            self.stage_measure,
-            name="Measure",
-            kind="activity",
-            role_id=self.role_surveyor.id,
-            summary="Measure",
-            deadline_amount=1,
-        )
+        self._activity_robot(self.stage_measure, "Measure", self.role_surveyor, deadline_amount=1)
         deal_a, deal_b = self._create_deal(), self._create_deal()
         (deal_a | deal_b).write({"stage_id": self.stage_measure.id})
         user_a = self._activities(deal_a).user_id
@@ -257,9 +249,7 @@ class TestRobotKinds(RobotCommon):
 
     def test_nobody_for_the_role_fails_and_tells_the_manager(self):
         self.role_surveyor.user_id = False
-        self._robot(
-            self.stage_measure, name="Measure", kind="activity", role_id=self.role_surveyor.id, summary="Measure"
-        )
+        self._activity_robot(self.stage_measure, "Measure", self.role_surveyor)
         deal = self._create_deal(user_id=False)
         deal.write({"stage_id": self.stage_measure.id})
         self.assertEqual(deal.stage_id, self.stage_measure)
@@ -282,14 +272,7 @@ class TestRobotSafety(RobotCommon):
             }
         )
         self._robot(self.stage_measure, name="Broken", kind="server_action", server_action_id=action.id, sequence=1)
-        self._robot(
-            self.stage_measure,
-            name="Reference",
-            kind="write",
-            sequence=2,
-            write_field_id=self.env["ir.model.fields"]._get("sale.order", "client_order_ref").id,
-            write_value="OK",
-        )
+        self._write_robot(self.stage_measure, "client_order_ref", "OK", name="Reference", sequence=2)
         deal = self._create_deal(title="Keep me")
         with mute_logger("odoo.addons.erp_crm.models.sale_funnel_robot_run"):
             deal.write({"stage_id": self.stage_measure.id})
@@ -304,13 +287,8 @@ class TestRobotSafety(RobotCommon):
         self.assertTrue(self._activities(deal, user_id=self.user_manager.id), "the funnel manager is told")
 
     def test_back_and_forth_does_not_pile_up_activities(self):
-        self._robot(
-            self.stage_call,
-            name="Call back",
-            kind="activity",
-            summary="Call the customer back",
-            deadline_amount=15,
-            deadline_unit="minutes",
+        self._activity_robot(
+            self.stage_call, "Call the customer back", name="Call back", deadline_amount=15, deadline_unit="minutes"
         )
         deal = self._create_deal(user_id=self.user_sales.id)
         for _i in range(3):
@@ -325,23 +303,14 @@ class TestRobotSafety(RobotCommon):
         self.assertEqual(len(self._activities(deal)), 1, "once done, a new entry brings a new one")
 
     def test_first_time_only_robot(self):
-        self._robot(
-            self.stage_measure,
-            name="Once",
-            kind="notify",
-            summary="First measurement",
-            reentry="first",
-            role_id=self.role_surveyor.id,
-        )
+        self._notify_robot(self.stage_measure, "First measurement", self.role_surveyor, name="Once", reentry="first")
         deal = self._create_deal()
         for stage in (self.stage_measure, self.stage_call, self.stage_measure):
             deal.write({"stage_id": stage.id})
         self.assertEqual(deal.robot_run_ids.sorted("id").mapped("state"), ["done", "skipped"])
 
     def test_retried_transaction_creates_nothing_twice(self):
-        self._robot(
-            self.stage_measure, name="Measure", kind="activity", summary="Measure", role_id=self.role_surveyor.id
-        )
+        self._activity_robot(self.stage_measure, "Measure", self.role_surveyor)
         deal = self._create_deal()
         # A serialization failure rolls the whole transaction back, then Odoo replays the request.
         with self.assertRaises(RuntimeError), self.env.cr.savepoint():
@@ -354,9 +323,7 @@ class TestRobotSafety(RobotCommon):
         self.assertEqual(len(deal.robot_run_ids), 1)
 
     def test_a_robot_runs_once_per_stage_entry(self):
-        robot = self._robot(
-            self.stage_measure, name="Measure", kind="notify", summary="Measure", role_id=self.role_surveyor.id
-        )
+        robot = self._notify_robot(self.stage_measure, "Measure", self.role_surveyor)
         deal = self._create_deal()
         deal.write({"stage_id": self.stage_measure.id})
         entry = deal.stage_history_ids.filtered(lambda h: h.stage_id == self.stage_measure)
@@ -367,12 +334,11 @@ class TestRobotSafety(RobotCommon):
 
     def test_dry_run_does_nothing(self):
         self.partner.email = "customer@example.com"
-        self._robot(
+        self._activity_robot(
             self.stage_measure,
+            "Measure on site",
+            self.role_surveyor,
             name="Measure",
-            kind="activity",
-            summary="Measure on site",
-            role_id=self.role_surveyor.id,
             deadline_amount=2,
             deadline_unit="hours",
         )

@@ -1,22 +1,15 @@
-from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import funnel_stage_commands
 
 
 @tagged("post_install", "-at_install", "erp_crm")
 class TestDealTour(HttpCase):
     def test_drag_deal_to_next_stage(self):
-        funnel = self.env["sale.funnel"].create(
-            {
-                "name": "Tour windows",
-                "stage_ids": [
-                    Command.clear(),
-                    Command.create({"name": "First call", "sequence": 1}),
-                    Command.create({"name": "Measurement", "sequence": 2}),
-                    Command.create({"name": "Won", "sequence": 3, "kind": "won"}),
-                    Command.create({"name": "Lost", "sequence": 4, "kind": "lost"}),
-                ],
-            }
+        stages = funnel_stage_commands(
+            ("First call", "open"), ("Measurement", "open"), ("Won", "won"), ("Lost", "lost")
         )
+        funnel = self.env["sale.funnel"].create({"name": "Tour windows", "stage_ids": stages})
         user = new_test_user(self.env, login="erp_crm_tour", groups="erp_crm.erp_crm_group_user", name="Tina Tour")
         partner = self.env["res.partner"].create({"name": "Tour customer"})
         deal = self.env["sale.order"].create(
@@ -33,22 +26,15 @@ class TestDealTour(HttpCase):
         self.assertEqual(rows[-1].user_id, user)
 
     def test_add_robot_on_the_robot_board(self):
-        funnel = self.env["sale.funnel"].create(
-            {
-                "name": "Board funnel",
-                "stage_ids": [
-                    Command.clear(),
-                    Command.create({"name": "First call", "sequence": 1}),
-                    Command.create({"name": "Measurement", "sequence": 2}),
-                    Command.create({"name": "Won", "sequence": 3, "kind": "won"}),
-                ],
-            }
-        )
+        stages = funnel_stage_commands(("First call", "open"), ("Measurement", "open"), ("Won", "won"))
+        funnel = self.env["sale.funnel"].create({"name": "Board funnel", "stage_ids": stages})
         self.env["sale.funnel.robot"].create({"name": "Call back", "stage_id": funnel.stage_ids[0].id})
         new_test_user(self.env, login="erp_crm_tour_admin", groups="erp_crm.erp_crm_group_manager", name="Adam Admin")
-        self.start_tour(f"/odoo/action-erp_crm.sale_funnel_action/{funnel.id}", "erp_crm_robot_board_tour",
-                        login="erp_crm_tour_admin")
+        self.start_tour(
+            f"/odoo/action-erp_crm.sale_funnel_action/{funnel.id}",
+            "erp_crm_robot_board_tour",
+            login="erp_crm_tour_admin",
+        )
         robot = self.env["sale.funnel.robot"].search([("name", "=", "Measure on site")])
         self.assertEqual(robot.stage_id.name, "Measurement")
         self.assertEqual((robot.kind, robot.deadline_amount), ("activity", 4))
-

@@ -1,0 +1,20 @@
+"""Shared start-up of the benchmarks: Odoo options from the command line, one registry cursor."""
+
+import sys
+from contextlib import contextmanager
+
+import odoo
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+
+@contextmanager
+def admin_env():
+    """An environment of the database given on the command line, as its administrator; rolled back at the end."""
+    config.parse_config(sys.argv[1:])
+    db_name = config["db_name"]
+    registry = Registry(db_name[0] if isinstance(db_name, list) else db_name)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        yield env(user=env.ref("base.user_admin"))
+        cr.rollback()
