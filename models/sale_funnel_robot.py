@@ -447,7 +447,9 @@ class SaleFunnelRobot(models.Model):
                 }
             )
             to_create.append(run)
-        tasks = self.env["project.task"].create(vals_list)
+        # The new task is the stage's own work: creating it does not fire the deal's task triggers (its later
+        # stage changes and closing do), so a deal is never moved again while it enters the stage.
+        tasks = self.env["project.task"].with_context(erp_crm_skip_triggers=True).create(vals_list)
         for run, task in zip(to_create, tasks, strict=True):
             results[run] = (
                 "done",

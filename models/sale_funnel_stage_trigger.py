@@ -19,7 +19,7 @@ class SaleFunnelStage(models.Model):
     """ERP side of a funnel stage: what makes deals enter it, what lets them in, what entering it does.
 
     Kept apart from ``sale_funnel_stage.py`` (the stage itself) so that the ERP triggers, the financial
-    gates and the production/installation options read as one feature.
+    gates and the production option read as one feature.
     """
 
     _inherit = "sale.funnel.stage"
@@ -37,7 +37,7 @@ class SaleFunnelStage(models.Model):
         string="Task Stage",
         ondelete="restrict",
         help="A task linked to the deal reaching this stage moves the deal here. "
-        "When the funnel creates tasks in a project, the task stage must belong to that project.",
+        "When the funnel's robots create tasks in projects, the task stage must belong to one of them.",
     )
     # Financial gates: "a deal may only enter when..."
     gate_prepaid_percent = fields.Float(
@@ -57,24 +57,11 @@ class SaleFunnelStage(models.Model):
         domain="[('share', '=', False)]",
         help="Who gets the collection activity (the accountant). Empty: the deal's salesperson.",
     )
-    # Production and installation
+    # On entry
     confirm_order_on_entry = fields.Boolean(
         string="Confirm Order on Entry",
         help="Entering this stage confirms the quotation: made-to-order and manufacture routes create their "
         "manufacturing orders. A confirmation error refuses the move.",
-    )
-    create_task_project_id = fields.Many2one(
-        "project.project",
-        string="Create Task in Project",
-        ondelete="restrict",
-        help="Entering this stage creates one task per deal in this project, planned on the deal's "
-        "installation date and linked to the order.",
-    )
-    create_task_user_id = fields.Many2one(
-        "res.users",
-        string="Task Assignee",
-        domain="[('share', '=', False)]",
-        help="Who gets the task (the installer). Empty: the project's manager, else the salesperson.",
     )
 
     _trigger_percent_range = models.Constraint(
@@ -103,7 +90,7 @@ class SaleFunnelStage(models.Model):
                         )
                     )
 
-    @api.constrains("trigger", "trigger_task_stage_id", "create_task_project_id")
+    @api.constrains("trigger", "trigger_task_stage_id")
     def _check_trigger_task_stage(self):
         for stage in self:
             if stage.trigger == "task_stage" and not stage.trigger_task_stage_id:
@@ -112,16 +99,18 @@ class SaleFunnelStage(models.Model):
                         "Stage “%(stage)s” moves deals on a task stage: choose that task stage.", stage=stage.name
                     )
                 )
-        # The task stage must be one of the projects where the funnel creates its tasks (when it creates any).
+        # The task stage must be one of the projects where the funnel's task robots create their tasks
+        # (when it has any).
         for funnel, stages in self.filtered("trigger_task_stage_id").grouped("funnel_id").items():
-            projects = funnel.stage_ids.create_task_project_id
+            projects = funnel.robot_ids.filtered(lambda r: r.active and r.kind == "task").project_id
             for stage in stages:
                 task_stage = stage.trigger_task_stage_id
                 if projects and not task_stage.project_ids & projects:
                     raise ValidationError(
                         self.env._(
                             "The task stage “%(task_stage)s” of stage “%(stage)s” is not used by the project "
-                            "“%(projects)s” where this funnel creates its tasks: choose a stage of that project.",
+                            "“%(projects)s” where this funnel's robots create their tasks: choose a stage of "
+                            "that project.",
                             task_stage=task_stage.name,
                             stage=stage.name,
                             projects=", ".join(projects.mapped("name")),

@@ -27,14 +27,15 @@ class SaleOrder(models.Model):
     """ERP triggers and fulfilment of the deal.
 
     A separate ``_inherit`` of ``sale.order`` (loaded after ``sale_order.py``) because it *extends* the
-    stage-move door's hooks (``_check_stage_move``, ``_before_stage_entry``, ``_after_stage_entry``) with
-    ``super()``, which a second definition in the same class could not do.
+    stage-move door's hooks (``_check_stage_move``, ``_before_stage_entry``) with ``super()``, which a second
+    definition in the same class could not do.
 
     - ERP hooks (account.move, account.move.line, stock.picking, mrp.production, project.task) call
       :meth:`_erp_crm_on_event` on the related deals, in batch; the deal decides what it means: it moves
       to the last stage of its funnel whose trigger is met, forward only, through the door.
     - Fulfilment (invoiced, paid, produced, delivered) is stored and computed set-based.
-    - Financial gates extend ``_check_stage_move``; entering a stage may confirm the order or create a task.
+    - Financial gates extend ``_check_stage_move``; entering a stage may confirm the order (the installer's task
+      comes from a task robot of the stage, see ``sale_funnel_robot.py``).
     """
 
     _inherit = "sale.order"
@@ -252,11 +253,6 @@ class SaleOrder(models.Model):
                 quotations.action_confirm()
         return result
 
-    def _after_stage_entry(self, *args, **kwargs):
-        result = super()._after_stage_entry(*args, **kwargs)
-        self._create_stage_tasks()
-        return result
-
     def _get_stage_gate_blockers(self, stage):
         """{deal: why it may not enter ``stage``} for the deals that stage's financial gates keep out."""
         blockers = {}
@@ -327,38 +323,6 @@ class SaleOrder(models.Model):
             ["__count", "amount_residual_signed:sum"],
         )
         return {partner: (count, amount) for partner, count, amount in groups}
-
-    def _create_stage_tasks(self):
-        """Entering a stage with a task project creates one task per deal there (never twice)."""
-        for stage, deals in self.grouped("stage_id").items():
-            project = stage.create_task_project_id
-            if not project:
-                continue
-            # sudo: the task is the stage's effect; the salesperson moving the deal need not manage projects.
-            Task = self.env["project.task"].sudo()
-            existing = Task.search_fetch(
-                [("project_id", "=", project.id), ("sale_order_id", "in", deals.ids)], ["sale_order_id"]
-            )
-            deals = deals - existing.sale_order_id
-            if not deals:
-                continue
-            Task.with_context(erp_crm_skip_triggers=True).create(
-                [deal._prepare_stage_task_values(stage) for deal in deals]
-            )
-
-    def _prepare_stage_task_values(self, stage):
-        self.ensure_one()
-        project = stage.create_task_project_id
-        user = stage.create_task_user_id or project.user_id or self.user_id
-        return {
-            "name": self.env._("%(stage)s: %(deal)s", stage=stage.name, deal=self.title or self.name),
-            "project_id": project.id,
-            "partner_id": self.partner_id.id,
-            "sale_order_id": self.id,
-            "user_ids": [fields.Command.set(user.ids)],
-            "date_deadline": self.installation_date,
-            "company_id": project.company_id.id or self.company_id.id,
-        }
 
     # ------------------------------------------------------------
     # ERP TRIGGERS

@@ -20,6 +20,24 @@ class ErpTriggerCommon(ErpCrmCommon):
         values.setdefault("order_line", [Command.create({"product_id": cls.product.id, "product_uom_qty": 2})])
         return super()._create_deal(**values)
 
+    @classmethod
+    def _create_task_robot(cls, project, role=None, **values):
+        """A task robot on Installation: entering it creates the deal's task in ``project`` (billable), not again
+        while it is open, planned on the deal's installation date and assigned to ``role`` (else the salesperson)."""
+        return cls.env["sale.funnel.robot"].create(
+            {
+                "name": "Install the windows",
+                "stage_id": cls.stage_installation.id,
+                "kind": "task",
+                "project_id": project.id,
+                "role_id": role.id if role else False,
+                "summary": "Install windows: {{ object.partner_id.name }} ({{ object.name }})",
+                "deadline_mode": "field",
+                "deadline_field_id": cls.env["ir.model.fields"]._get("sale.order", "installation_date").id,
+                **values,
+            }
+        )
+
     def _set_trigger(self, stage, trigger, **values):
         stage.write({"trigger": trigger, **values})
 
@@ -37,7 +55,8 @@ class ErpTriggerCommon(ErpCrmCommon):
 
 
 class ErpFulfilmentCommon(ErpTriggerCommon):
-    """Adds a made-to-order window (manufactured from a consumable component) and an installations project."""
+    """Adds a made-to-order window (manufactured from a consumable component), an installations project and
+    the funnel's Installer role (for the Installation stage's task robot, see :meth:`_create_task_robot`)."""
 
     @classmethod
     def setUpClass(cls):
@@ -75,6 +94,14 @@ class ErpFulfilmentCommon(ErpTriggerCommon):
         )
         cls.user_installer = new_test_user(
             cls.env, login="erp_crm_installer", groups="project.group_project_user", name="Ivan Installer"
+        )
+        cls.role_installer = cls.env["sale.funnel.role"].create(
+            {
+                "name": "Installer",
+                "funnel_id": cls.funnel.id,
+                "assignment": "user",
+                "user_id": cls.user_installer.id,
+            }
         )
 
     @classmethod

@@ -131,7 +131,7 @@ class TestErpTriggers(ErpTriggerCommon):
             self.stage_production.gate_prepaid_percent = 101.0
         with self.assertRaisesRegex(ValidationError, "choose that task stage"):
             self.stage_won.trigger = "task_stage"
-        project = self.env["project.project"].create({"name": "Installations"})
+        project = self.env["project.project"].create({"name": "Installations", "allow_billable": True})
         other_project = self.env["project.project"].create({"name": "Internal"})
         done_stage, other_stage = self.env["project.task.type"].create(
             [
@@ -139,10 +139,14 @@ class TestErpTriggers(ErpTriggerCommon):
                 {"name": "Elsewhere", "project_ids": [other_project.id]},
             ]
         )
-        self.stage_installation.create_task_project_id = project
-        self.stage_won.write({"trigger": "task_stage", "trigger_task_stage_id": done_stage.id})
+        # Without a task robot in the funnel, any task stage will do.
+        self.stage_won.write({"trigger": "task_stage", "trigger_task_stage_id": other_stage.id})
+        robot = self._create_task_robot(project)
+        self.stage_won.trigger_task_stage_id = done_stage
         with self.assertRaisesRegex(ValidationError, "not used by the project"):
             self.stage_won.trigger_task_stage_id = other_stage
+        robot.action_archive()
+        self.stage_won.trigger_task_stage_id = other_stage  # an archived robot creates no tasks
 
 
 @tagged("erp_crm", "erp_crm_triggers", "erp_crm_perf")

@@ -13,7 +13,8 @@ class TestFulfilment(ErpFulfilmentCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.stage_production.write({"confirm_order_on_entry": True})
-        cls.stage_installation.write({"trigger": "production_done", "create_task_project_id": cls.project.id})
+        cls.stage_installation.write({"trigger": "production_done"})
+        cls._create_task_robot(cls.project, role=cls.role_installer)
         cls.stage_won.write({"trigger": "task_closed"})
 
     def test_entering_production_confirms_the_order_and_creates_manufacturing_orders(self):
@@ -30,7 +31,6 @@ class TestFulfilment(ErpFulfilmentCommon):
 
     def test_all_manufacturing_done_moves_to_installation_and_creates_the_task_once(self):
         deal = self._create_window_deal(installation_date=datetime(2026, 4, 10, 8, 0))
-        self.stage_installation.create_task_user_id = self.user_installer
         deal.write({"stage_id": self.stage_production.id})
         self._produce(deal.mrp_production_ids)
         self.assertEqual(deal.production_status, "done")

@@ -28,13 +28,8 @@ class TestWindowStory(ErpFulfilmentCommon):
                 "confirm_order_on_entry": True,
             }
         )
-        cls.stage_installation.write(
-            {
-                "trigger": "production_done",
-                "create_task_project_id": cls.project.id,
-                "create_task_user_id": cls.user_installer.id,
-            }
-        )
+        cls.stage_installation.write({"trigger": "production_done"})
+        cls._create_task_robot(cls.project, role=cls.role_installer)
         cls.stage_won.write({"trigger": "task_closed"})
 
     def test_window_story_from_request_to_won(self):
