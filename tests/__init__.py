@@ -1,12 +1,16 @@
-from . import (
-    test_base_automation,
-    test_demo_data,
-    test_funnel,
-    test_performance,
-    test_security,
-    test_stage_move,
-    test_tour,
-    test_won_lost,
-)
+from . import test_accountant
+from . import test_base_automation
+from . import test_demo_data
+from . import test_erp_triggers
+from . import test_fulfilment
+from . import test_funnel
+from . import test_performance
+from . import test_robot_cron
+from . import test_robot_invoice
+from . import test_robot_performance
 from . import test_robots
-from . import test_accountant, test_erp_triggers, test_fulfilment, test_window_story
+from . import test_security
+from . import test_stage_move
+from . import test_tour
+from . import test_window_story
+from . import test_won_lost
