@@ -59,7 +59,8 @@ class MailActivity(models.Model):
         never notifies twice, and the stage move does not pay for the notifications.
         """
         if self:
-            self.env.ref("erp_crm.ir_cron_overdue_activities")._trigger()
+            cron_id = self.env["ir.model.data"]._xmlid_to_res_id("erp_crm.ir_cron_overdue_activities")
+            self.env["ir.cron"].browse(cron_id)._trigger()
 
     def _erp_crm_send_digest(self, partner, subject):
         lines = Markup("").join(

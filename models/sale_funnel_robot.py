@@ -111,6 +111,7 @@ class SaleFunnelRobot(models.Model):
         "'date', 'datetime'))]",
         ondelete="cascade",
     )
+    write_field_name = fields.Char(related="write_field_id.name", store=True)
     write_value = fields.Char(string="New Value", help="For a relation, the record's id.")
     server_action_id = fields.Many2one(
         "ir.actions.server", string="Server Action", domain="[('model_id.model', '=', 'sale.order')]"
@@ -241,6 +242,15 @@ class SaleFunnelRobot(models.Model):
 
     def _get_eval_context(self):
         return {"uid": self.env.uid, "user": self.env.user, "context_today": fields.Date.context_today}
+
+    @api.model
+    def _get_planning_fields(self):
+        """Fields the robots use when a deal enters a stage, fetched with them in one query."""
+        return [
+            fname
+            for fname, field in self._fields.items()
+            if field.store and field.type not in ("one2many", "many2many") and fname not in models.MAGIC_COLUMNS
+        ]
 
     def _filter_deals(self, orders):
         """Deals meeting the robot's condition (one query)."""
@@ -525,9 +535,8 @@ class SaleFunnelRobot(models.Model):
     def _execute_note(self, runs):
         """A note in the deals' chatter, notifying nobody: one batch insert for all deals."""
         body = self.note or escape(self.summary or self.name)
-        messages = runs.order_id._message_log_batch(bodies=dict.fromkeys(runs.order_id.ids, body))
-        by_deal = {message.res_id: message for message in messages}
-        return {run: ("done", self.env._("Note logged."), by_deal.get(run.order_id.id)) for run in runs}
+        runs.order_id._message_log_batch(bodies=dict.fromkeys(runs.order_id.ids, body))
+        return {run: ("done", self.env._("Note logged."), None) for run in runs}
 
     def _execute_down_payment(self, runs):
         """Create and post each deal's down-payment invoice (once per deal), and queue its email with the PDF."""
@@ -555,16 +564,16 @@ class SaleFunnelRobot(models.Model):
 
     def _execute_write(self, runs):
         value = self._convert_write_value()
-        runs.order_id.write({self.write_field_id.name: value})
+        runs.order_id.write({self.write_field_name: value})
         message = self.env._(
             "%(field)s set to %(value)s.",
-            field=self.write_field_id.field_description,
+            field=self.env["sale.order"]._fields[self.write_field_name].string,
             value=self.write_value or self.env._("empty"),
         )
         return {run: ("done", message, None) for run in runs}
 
     def _convert_write_value(self):
-        field = self.env["sale.order"]._fields[self.write_field_id.name]
+        field = self.env["sale.order"]._fields[self.write_field_name]
         raw = self.write_value
         if field.type == "boolean":
             return (raw or "").strip().lower() in ("1", "true", "yes")

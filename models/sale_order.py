@@ -364,7 +364,9 @@ class SaleOrder(models.Model):
         Robots act for the funnel's configuration, which managers made: they run with superuser rights
         (sudo), whatever the rights of the user who moved the deal, and log what they did on the deal.
         """
-        robots = self.stage_id.robot_ids.filtered("active")
+        robots = self.env["sale.funnel.robot"].search_fetch(
+            [("stage_id", "in", self.stage_id.ids)], self.env["sale.funnel.robot"]._get_planning_fields()
+        )
         if not robots:
             return
         runs = robots.sudo()._plan_runs(self.sudo(), entries)

@@ -51,6 +51,6 @@ class TestRobotPerformance(RobotCommon):
         deal = self.deals[1]
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=40):
+        with self.assertQueryCount(__system__=36):
             deal.write({"stage_id": self.stage_approval.id})
         self.assertEqual(deal.robot_run_ids.mapped("state"), ["done"] * 3)
