@@ -344,6 +344,13 @@ class SaleOrder(models.Model):
         self._erp_crm_on_event("order_confirmed")
         return result
 
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("signature"):
+            # Signed on the portal, possibly still waiting for its prepayment: "confirmed or signed" is met.
+            self._erp_crm_on_event("order_confirmed")
+        return result
+
     @api.private
     def _erp_crm_on_event(self, event):
         """What the ERP hooks call: ``event`` happened to these deals' documents (an invoice was posted,

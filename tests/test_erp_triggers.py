@@ -4,6 +4,8 @@ from odoo.tests import tagged
 
 from .erp_common import ErpTriggerCommon
 
+PIXEL_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+
 
 @tagged("erp_crm", "erp_crm_triggers")
 class TestErpTriggers(ErpTriggerCommon):
@@ -120,6 +122,14 @@ class TestErpTriggers(ErpTriggerCommon):
         deal.action_quotation_sent()
         self.assertEqual(deal.stage_id, self.stage_measure)
         deal.action_confirm()
+        self.assertEqual(deal.stage_id, self.stage_approval)
+
+    def test_signed_quotation_meets_confirmed_or_signed(self):
+        self.stage_approval.trigger = "order_confirmed"
+        deal = self._create_deal()
+        # What the portal writes when the customer signs a quotation that still asks for a prepayment.
+        deal.write({"signed_by": "Claudia Brandt", "signed_on": "2026-03-09 10:00:00", "signature": PIXEL_PNG})
+        self.assertEqual(deal.state, "draft")
         self.assertEqual(deal.stage_id, self.stage_approval)
 
     def test_trigger_configuration_is_validated(self):
