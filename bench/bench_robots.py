@@ -126,15 +126,16 @@ def main():
         assignee = env["res.users"].create({"name": "Bench surveyor", "login": "bench_surveyor_robots"})
         ours_funnel, rules_funnel = make_funnel(env, "Robots bench"), make_funnel(env, "Rules bench")
         ours_stage = setup_robots(env, ours_funnel, assignee)
-        rules_stage = setup_automation(env, rules_funnel, assignee)
         ours_deals = make_deals(env, ours_funnel, admin, DEALS + 2)
         rules_deals = make_deals(env, rules_funnel, admin, DEALS + 2)
         env.cr.flush()
-        measure(env, ours_deals[:1], ours_stage)  # warm the registry caches of both sides
-        measure(env, rules_deals[:1], rules_stage)
+        # Ours first: base_automation adds its own lookups to every write of sale.order once rules exist.
+        measure(env, ours_deals[:1], ours_stage)  # warm the registry caches
         ours_one = measure(env, ours_deals[1:2], ours_stage)
-        rules_one = measure(env, rules_deals[1:2], rules_stage)
         ours_batch = measure(env, ours_deals[2:], ours_stage)
+        rules_stage = setup_automation(env, rules_funnel, assignee)
+        measure(env, rules_deals[:1], rules_stage)
+        rules_one = measure(env, rules_deals[1:2], rules_stage)
         rules_batch = measure(env, rules_deals[2:], rules_stage)
         assert (
             env["mail.activity"].search_count(
