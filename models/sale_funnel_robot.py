@@ -400,18 +400,23 @@ class SaleFunnelRobot(models.Model):
             to_create.append(run)
         # Quick update: no notification per activity; assignees get one digest each from the cron.
         activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
-        for run, activity in zip(to_create, activities, strict=True):
-            results[run] = (
-                "done",
-                self.env._(
+        results.update(
+            self._done_results(
+                to_create,
+                activities,
+                lambda activity: self.env._(
                     "Activity for %(user)s, due %(deadline)s.",
                     user=activity.user_id.name,
                     deadline=activity.deadline_display_full,
                 ),
-                activity,
             )
+        )
         activities._erp_crm_queue_digests()
         return results
+
+    def _done_results(self, runs, records, describe):
+        """Results of runs that each created one record (in the same order)."""
+        return {run: ("done", describe(record), record) for run, record in zip(runs, records, strict=True)}
 
     def _to_user_date(self, deadline, user):
         """Calendar day of a UTC deadline for its assignee (what mail.activity.date_deadline holds)."""
@@ -460,12 +465,13 @@ class SaleFunnelRobot(models.Model):
         # The new task is the stage's own work: creating it does not fire the deal's task triggers (its later
         # stage changes and closing do), so a deal is never moved again while it enters the stage.
         tasks = self.env["project.task"].with_context(erp_crm_skip_triggers=True).create(vals_list)
-        for run, task in zip(to_create, tasks, strict=True):
-            results[run] = (
-                "done",
-                self.env._("Task “%(task)s” in %(project)s.", task=task.name, project=self.project_id.name),
-                task,
+        results.update(
+            self._done_results(
+                to_create,
+                tasks,
+                lambda task: self.env._("Task “%(name)s” in %(project)s.", name=task.name, project=task.project_id.name),
             )
+        )
         return results
 
     def _execute_email(self, runs):
@@ -654,6 +660,4 @@ class SaleFunnelRobot(models.Model):
             return order.user_id
         if role.assignment == "user":
             return role.user_id or order.user_id
-        team = role.user_ids.sorted("id")
-        position = team.ids.index(role.last_user_id.id) + 1 if role.last_user_id in team else 0
-        return team[position % len(team)] if team else order.user_id
+        return role._peek_round_robin_user() or order.user_id

@@ -70,12 +70,17 @@ class SaleFunnelRole(models.Model):
             self.env["sale.order.role.user"].sudo().create(new_assignments)
         return result
 
-    def _next_round_robin_user(self):
+    def _peek_round_robin_user(self):
+        """The team member whose turn is next (nothing is saved)."""
         team = self.user_ids.sorted("id")
         if not team:
             return self.env["res.users"]
         position = team.ids.index(self.last_user_id.id) + 1 if self.last_user_id in team else 0
-        user = team[position % len(team)]
-        # sudo: moving the round-robin pointer is part of assigning, which any funnel user triggers.
-        self.sudo().last_user_id = user
+        return team[position % len(team)]
+
+    def _next_round_robin_user(self):
+        user = self._peek_round_robin_user()
+        if user:
+            # sudo: moving the round-robin pointer is part of assigning, which any funnel user triggers.
+            self.sudo().last_user_id = user
         return user
