@@ -465,13 +465,9 @@ class SaleFunnelRobot(models.Model):
         # The new task is the stage's own work: creating it does not fire the deal's task triggers (its later
         # stage changes and closing do), so a deal is never moved again while it enters the stage.
         tasks = self.env["project.task"].with_context(erp_crm_skip_triggers=True).create(vals_list)
-        results.update(
-            self._done_results(
-                to_create,
-                tasks,
-                lambda task: self.env._("Task “%(name)s” in %(project)s.", name=task.name, project=task.project_id.name),
-            )
-        )
+        project = self.project_id.name
+        describe = lambda task: self.env._("Task “%(name)s” in %(project)s.", name=task.name, project=project)  # noqa: E731
+        results.update(self._done_results(to_create, tasks, describe))
         return results
 
     def _execute_email(self, runs):
