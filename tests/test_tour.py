@@ -24,6 +24,8 @@ class TestDealTour(HttpCase):
         rows = deal.stage_history_ids.sorted("id")
         self.assertEqual(rows.mapped("stage_id.name"), ["First call", "Measurement"])
         self.assertEqual(rows[-1].user_id, user)
+        quick = self.env["sale.order"].search([("title", "=", "Balcony door, 2nd floor")])
+        self.assertEqual((quick.partner_id, quick.funnel_id, quick.stage_id.name), (partner, funnel, "First call"))
 
     def test_add_robot_on_the_robot_board(self):
         stages = funnel_stage_commands(("First call", "open"), ("Measurement", "open"), ("Won", "won"))

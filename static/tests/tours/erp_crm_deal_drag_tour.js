@@ -30,5 +30,37 @@ registry.category("web_tour.tours").add("erp_crm_deal_drag_tour", {
             trigger: ".o-mail-Message:contains('Measurement'):contains('First call')",
             content: "The chatter tells the stage change",
         },
+        {
+            trigger: ".o_breadcrumb .breadcrumb-item a:contains('Deals')",
+            content: "Back to the pipeline",
+            run: "click",
+        },
+        {
+            trigger: `${column("First call")} .o_kanban_quick_add`,
+            content: "Quick-create a deal in First call",
+            run: "click",
+        },
+        {
+            trigger: ".o_kanban_quick_create .o_field_widget[name=partner_id] input",
+            content: "Customer",
+            run: "edit Tour customer",
+        },
+        {
+            trigger: ".ui-autocomplete a.dropdown-item:contains('Tour customer')",
+            run: "click",
+        },
+        {
+            trigger: ".o_kanban_quick_create .o_field_widget[name=title] input",
+            content: "Title",
+            run: "edit Balcony door, 2nd floor",
+        },
+        {
+            trigger: ".o_kanban_quick_create .o_kanban_add",
+            run: "click",
+        },
+        {
+            trigger: `${column("First call")} .o_kanban_record:contains('Balcony door, 2nd floor')`,
+            content: "The new deal waits in First call",
+        },
     ],
 });
