@@ -649,11 +649,9 @@ class SaleFunnelRobot(models.Model):
     def _get_assignees_preview(self, order):
         """Who would get the work, without saving a round-robin choice."""
         role = self.role_id
-        line = order.role_user_ids.filtered(lambda r: r.role_id == role)[:1]
-        if line.user_id:
-            return line.user_id
-        if not role or role.assignment == "salesperson":
+        if not role:
             return order.user_id
-        if role.assignment == "user":
-            return role.user_id or order.user_id
-        return role._peek_round_robin_user() or order.user_id
+        user = order._get_role_user(role)
+        if not user and role.assignment == "round_robin":
+            user = role._peek_round_robin_user()
+        return user or order.user_id

@@ -56,6 +56,7 @@ class SaleOrder(models.Model):
         help="Agreed date and time of the next visit (e.g. measurement).",
     )
     role_user_ids = fields.One2many("sale.order.role.user", "order_id", string="People by Role")
+    role_summary = fields.Char(string="People", compute="_compute_role_summary")
     robot_run_ids = fields.One2many("sale.funnel.robot.run", "order_id", string="Robot Log")
     sla_deadline = fields.Datetime(
         string="Stage Time Limit", copy=False, readonly=True, help="When the deal exceeds its stage's time limit."
@@ -381,6 +382,28 @@ class SaleOrder(models.Model):
                 deadline = company._erp_crm_add_working_time(orders[0].date_stage, stage.max_hours, "hours")
             if orders.filtered(lambda o, d=deadline: o.sla_deadline != d or o.sla_escalated):
                 super(SaleOrder, orders).write({"sla_deadline": deadline, "sla_escalated": False})
+
+    @api.depends("funnel_id.role_ids", "role_user_ids.user_id", "user_id")
+    def _compute_role_summary(self):
+        for order in self:
+            parts = []
+            for role in order.funnel_id.role_ids:
+                user = order._get_role_user(role)
+                who = user.name if user else self.env._("in turn") if role.assignment == "round_robin" else "—"
+                parts.append(f"{role.name}: {who}")
+            order.role_summary = " · ".join(parts) or False
+
+    def _get_role_user(self, role):
+        """Who holds ``role`` on this deal now (no round-robin choice is made)."""
+        self.ensure_one()
+        line = self.role_user_ids.filtered(lambda r: r.role_id == role)[:1]
+        if line.user_id:
+            return line.user_id
+        if role.assignment == "salesperson":
+            return self.user_id
+        if role.assignment == "user":
+            return role.user_id
+        return self.env["res.users"]
 
     @api.depends("sla_deadline", "won_status")
     def _compute_is_rotting(self):

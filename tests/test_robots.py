@@ -247,6 +247,18 @@ class TestRobotKinds(RobotCommon):
         self.assertEqual(user_a | user_b, self.user_surveyor | self.user_all, "in turn")
         self.assertEqual(deal_a.role_user_ids.user_id, user_a, "the deal shows its people by role")
 
+    def test_deal_shows_its_people_by_role(self):
+        deal = self._create_deal(user_id=self.user_sales.id)
+        self.assertEqual(
+            deal.role_summary,
+            "Salesperson: Sally Sales · Surveyor: Jonas Surveyor · Installer: Tobias Installer",
+        )
+        self.env["sale.order.role.user"].create(
+            {"order_id": deal.id, "role_id": self.role_surveyor.id, "user_id": self.user_all.id}
+        )
+        deal.invalidate_recordset(["role_summary"])
+        self.assertIn("Surveyor: Alice All", deal.role_summary, "a deal's own assignment wins")
+
     def test_nobody_for_the_role_fails_and_tells_the_manager(self):
         self.role_surveyor.user_id = False
         self._activity_robot(self.stage_measure, "Measure", self.role_surveyor)
