@@ -2,15 +2,32 @@
 # Helpers shared by scripts/demo and scripts/test. Source this file, do not run it.
 #
 # Environment understood by every script:
-#   PYTHON            interpreter that can `import odoo` (default: python3)
+#   PYTHON            interpreter that can `import odoo` (default: the first of python3 on the PATH,
+#                     then the user's pyenv interpreters, that can)
 #   PGHOST PGPORT PGUSER PGPASSWORD
 #                     PostgreSQL connection, as for psql; unset = local socket, OS user
 #   ERP_CRM_WORKDIR   scratch dir outside the repo (default: ~/.cache/erp_crm)
 
 # Absolute path of the repository root (the addon itself), symlinks resolved.
 ERP_CRM_REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+# A scheduler may run us without HOME: take the user's home from the password database.
+HOME="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+export HOME
 ERP_CRM_WORKDIR="${ERP_CRM_WORKDIR:-${XDG_CACHE_HOME:-$HOME/.cache}/erp_crm}"
-PYTHON="${PYTHON:-python3}"
+
+# PYTHON: the interpreter that imports Odoo. Without PYTHON set, the first python3 that can, among the one on
+# the PATH and the user's pyenv ones (a non-interactive shell may not have pyenv's shims on its PATH).
+pick_python() {
+    local candidate
+    for candidate in python3 "$HOME/.pyenv/shims/python3" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/*/bin/python3; do
+        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import odoo' >/dev/null 2>&1; then
+            printf '%s\n' "$candidate"
+            return
+        fi
+    done
+    printf '%s\n' python3
+}
+PYTHON="${PYTHON:-$(pick_python)}"
 
 # Messages go to stderr so that functions can print results on stdout.
 log() { printf '[erp_crm] %s\n' "$*" >&2; }
