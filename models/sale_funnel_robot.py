@@ -253,7 +253,7 @@ class SaleFunnelRobot(models.Model):
         ]
 
     def _filter_deals(self, orders):
-        """Deals meeting the robot's condition (one query)."""
+        """Deals meeting the robot's condition (filtered in memory: they were just read by the move)."""
         self.ensure_one()
         if not self.filter_domain:
             return orders

@@ -44,27 +44,19 @@ class SaleFunnelRole(models.Model):
     def _get_users(self, orders):
         """Person of this role for each deal: {order: user (possibly empty)}.
 
-        A deal's own assignment wins; otherwise the role's rule applies, and round-robin choices
-        are saved on the deal so that it keeps the same person.
+        Who holds the role now (the deal's own assignment, else the role's rule, see
+        ``sale.order._get_role_user``); a round-robin role without one gives the next team member and saves
+        that choice on the deal, so that it keeps the same person.
         """
         self.ensure_one()
-        Users = self.env["res.users"]
-        overrides = {
-            line.order_id: line.user_id for line in orders.role_user_ids if line.role_id == self and line.user_id
-        }
         result = {}
         new_assignments = []
         for order in orders:
-            user = overrides.get(order)
-            if not user:
-                if self.assignment == "salesperson":
-                    user = order.user_id
-                elif self.assignment == "user":
-                    user = self.user_id
-                else:
-                    user = self._next_round_robin_user()
-                    new_assignments.append({"order_id": order.id, "role_id": self.id, "user_id": user.id})
-            result[order] = user or Users
+            user = order._get_role_user(self)
+            if not user and self.assignment == "round_robin":
+                user = self._next_round_robin_user()
+                new_assignments.append({"order_id": order.id, "role_id": self.id, "user_id": user.id})
+            result[order] = user
         if new_assignments:
             # sudo: the role memory of a deal is bookkeeping of the robots, written whatever the mover's rights.
             self.env["sale.order.role.user"].sudo().create(new_assignments)

@@ -136,17 +136,23 @@ class SaleOrder(models.Model):
     @api.constrains("stage_id", "funnel_id")
     def _check_stage_in_funnel(self):
         for order in self:
-            if order.stage_id and order.stage_id.funnel_id != order.funnel_id:
-                raise ValidationError(
-                    self.env._(
-                        "Deal %(deal)s cannot be in stage “%(stage)s”: that stage belongs to the funnel "
-                        "“%(stage_funnel)s”, not to the deal's funnel “%(funnel)s”.",
-                        deal=order.name,
-                        stage=order.stage_id.name,
-                        stage_funnel=order.stage_id.funnel_id.name,
-                        funnel=order.funnel_id.name or self.env._("none"),
-                    )
+            if order.stage_id:
+                order._check_stage_of_funnel(order.stage_id, order.funnel_id)
+
+    def _check_stage_of_funnel(self, stage, funnel):
+        """Refuse ``stage`` unless it belongs to ``funnel`` (the deal's funnel, now or after the write)."""
+        self.ensure_one()
+        if stage.funnel_id != funnel:
+            raise ValidationError(
+                self.env._(
+                    "Deal %(deal)s cannot be in stage “%(stage)s”: that stage belongs to the funnel "
+                    "“%(stage_funnel)s”, not to the deal's funnel “%(funnel)s”.",
+                    deal=self.name,
+                    stage=stage.name,
+                    stage_funnel=stage.funnel_id.name,
+                    funnel=funnel.name or self.env._("none"),
                 )
+            )
 
     @api.constrains("stage_id", "lost_reason_id")
     def _check_lost_has_reason(self):
@@ -268,18 +274,7 @@ class SaleOrder(models.Model):
             return
         funnel = self.env["sale.funnel"].browse(vals["funnel_id"]) if "funnel_id" in vals else None
         for order in self:
-            order_funnel = order.funnel_id if funnel is None else funnel
-            if stage.funnel_id != order_funnel:
-                raise ValidationError(
-                    self.env._(
-                        "Deal %(deal)s cannot be in stage “%(stage)s”: that stage belongs to the funnel "
-                        "“%(stage_funnel)s”, not to the deal's funnel “%(funnel)s”.",
-                        deal=order.name,
-                        stage=stage.name,
-                        stage_funnel=stage.funnel_id.name,
-                        funnel=order_funnel.name or self.env._("none"),
-                    )
-                )
+            order._check_stage_of_funnel(stage, order.funnel_id if funnel is None else funnel)
         if stage.kind == "lost" and not vals.get("lost_reason_id"):
             without_reason = self.filtered(lambda o: not o.lost_reason_id)
             if without_reason:
