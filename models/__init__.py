@@ -10,8 +10,10 @@ from . import sale_order_role_user
 from . import crm_team
 from . import mail_activity
 from . import sale_order
-from . import sale_funnel_stage_trigger
 from . import sale_order_fulfilment
+from . import sale_order_gate
+from . import sale_order_trigger
+from . import sale_order_invoicing
 from . import account_move
 from . import account_move_line
 from . import stock_picking

@@ -206,6 +206,9 @@ class SaleOrder(models.Model):
         result = True
         for orders, orders_vals in self._split_write_by_funnel(vals):
             result &= orders._write_deal(orders_vals)
+        if vals.get("signature"):
+            # Signed on the portal, possibly still waiting for its prepayment: "confirmed or signed" is met.
+            self._erp_crm_on_event("order_confirmed")
         return result
 
     @api.private

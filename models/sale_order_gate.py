@@ -1,0 +1,112 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+from odoo.tools import formatLang
+
+from .sale_order_fulfilment import percent_reached
+
+
+class SaleOrder(models.Model):
+    """Financial gates of the stage-move door, and what entering a stage does to the order.
+
+    Extends the door's hooks (``_check_stage_move``, ``_before_stage_entry``) with ``super()``.
+    """
+
+    _inherit = "sale.order"
+
+    # ------------------------------------------------------------
+    # THE STAGE-MOVE DOOR: GATES AND ENTRY EFFECTS
+    # ------------------------------------------------------------
+
+    def _check_stage_move(self, stage, vals):
+        """Financial gates: a move the gates refuse raises, whatever its path (drag and drop included).
+
+        No collection activity here: the refusal rolls back the web client's transaction, so anything
+        created here would vanish. Activities are scheduled by the non-interactive paths (ERP triggers,
+        :meth:`_move_by_trigger`), which hold the deal back instead of raising.
+        """
+        result = super()._check_stage_move(stage, vals)
+        blockers = self._get_stage_gate_blockers(stage)
+        if blockers:
+            raise UserError("\n".join(blockers.values()))
+        return result
+
+    def _before_stage_entry(self, stage):
+        # Confirming an order inside a move must not fire triggers for the deal being moved.
+        self = self.with_context(erp_crm_skip_triggers=True)  # noqa: PLW0642
+        result = super()._before_stage_entry(stage)
+        if stage.confirm_order_on_entry:
+            quotations = self.filtered(lambda o: o.state in ("draft", "sent"))
+            if quotations:
+                quotations.action_confirm()
+        return result
+
+    def _get_stage_gate_blockers(self, stage):
+        """{deal: why it may not enter ``stage``} for the deals that stage's financial gates keep out."""
+        blockers = {}
+        if not stage or not (stage.gate_prepaid_percent or stage.gate_no_overdue_invoices):
+            return blockers
+        # sudo: gates read accounting figures the mover may not be allowed to read; amounts are only named
+        # in the refusal for users with accounting rights.
+        deals = self.sudo()
+        show_amounts = self.env.user.has_group("account.group_account_invoice") or self.env.su
+        if stage.gate_prepaid_percent:
+            for deal in deals:
+                if not percent_reached(deal.paid_percent, stage.gate_prepaid_percent):
+                    blockers[deal] = deal._get_prepaid_gate_message(stage, show_amounts)
+        if stage.gate_no_overdue_invoices:
+            overdue = deals._get_overdue_invoices()
+            for deal in deals:
+                count, amount = overdue.get(deal.partner_id.commercial_partner_id, (0, 0.0))
+                if count:
+                    message = self.env._(
+                        "Deal %(deal)s cannot enter %(stage)s: the customer %(customer)s has %(count)s overdue "
+                        "invoice(s)%(amount)s.",
+                        deal=deal.name,
+                        stage=stage.name,
+                        customer=deal.partner_id.commercial_partner_id.name,
+                        count=count,
+                        amount=self.env._(
+                            ", %(amount)s due",
+                            amount=formatLang(self.env, amount, currency_obj=deal.company_id.currency_id),
+                        )
+                        if show_amounts
+                        else "",
+                    )
+                    blockers[deal] = f"{blockers[deal]}\n{message}" if deal in blockers else message
+        return {deal.with_env(self.env): message for deal, message in blockers.items()}
+
+    def _get_prepaid_gate_message(self, stage, show_amounts):
+        self.ensure_one()
+        if not show_amounts:
+            return self.env._(
+                "Deal %(deal)s needs %(required)s%% prepaid before %(stage)s: %(paid)s%% paid.",
+                deal=self.name,
+                required=f"{stage.gate_prepaid_percent:g}",
+                stage=stage.name,
+                paid=f"{self.paid_percent:.0f}",
+            )
+        return self.env._(
+            "Deal %(deal)s needs %(required)s%% prepaid before %(stage)s: %(paid)s of %(total)s paid (%(percent)s%%).",
+            deal=self.name,
+            required=f"{stage.gate_prepaid_percent:g}",
+            stage=stage.name,
+            paid=formatLang(self.env, self.deal_paid_amount, currency_obj=self.currency_id),
+            total=formatLang(self.env, self.amount_total, currency_obj=self.currency_id),
+            percent=f"{self.paid_percent:.0f}",
+        )
+
+    def _get_overdue_invoices(self):
+        """{commercial partner: (count, residual in company currency)} of posted, overdue customer invoices."""
+        groups = self.env["account.move"]._read_group(
+            [
+                ("commercial_partner_id", "in", self.partner_id.commercial_partner_id.ids),
+                ("company_id", "in", self.company_id.ids),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", fields.Date.context_today(self)),
+            ],
+            ["commercial_partner_id"],
+            ["__count", "amount_residual_signed:sum"],
+        )
+        return {partner: (count, amount) for partner, count, amount in groups}

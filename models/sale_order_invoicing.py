@@ -1,0 +1,68 @@
+from odoo import models
+from odoo.exceptions import ValidationError
+
+
+class SaleOrder(models.Model):
+    """The accountant on the deal: invoicing wizard, payments, the robots' down-payment invoice."""
+
+    _inherit = "sale.order"
+
+    # ------------------------------------------------------------
+    # THE ACCOUNTANT
+    # ------------------------------------------------------------
+
+    def action_open_deal_invoice_wizard(self):
+        """The deal's "Invoice" button: down payment (% or fixed) or regular invoice, through Odoo's wizard."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_view_sale_advance_payment_inv")
+        method = "delivered" if self.invoice_status == "to invoice" else "percentage"
+        action["context"] = {
+            "active_model": "sale.order",
+            "active_ids": self.ids,
+            "active_id": self.id,
+            "default_advance_payment_method": method,
+        }
+        return action
+
+    def action_view_deal_payments(self):
+        self.ensure_one()
+        payments = self._get_deal_payments()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_account_payments")
+        action["domain"] = [("id", "in", payments.ids)]
+        action["context"] = {"create": False}
+        if len(payments) == 1:
+            action.update(views=[(False, "form")], res_id=payments.id, view_mode="form")
+        return action
+
+    def _erp_crm_create_down_payment_invoice(self, percent, post=True):
+        """Create (through ``sale.advance.payment.inv``), post and return this deal's down-payment invoice.
+
+        Once per deal: when the deal already has a down-payment invoice (draft or posted, not cancelled),
+        that invoice is returned and nothing is created. Meant for robots ("create a 50% down-payment
+        invoice and post it") as much as for code.
+        """
+        self.ensure_one()
+        existing = self._get_down_payment_invoices()
+        if existing:
+            return existing
+        if not 0 < percent <= 100:
+            raise ValidationError(
+                self.env._("A down payment is between 0 and 100%% of the order, not %(percent)s%%.", percent=percent)
+            )
+        wizard = (
+            self.env["sale.advance.payment.inv"]
+            .with_context(active_model="sale.order", active_ids=self.ids)
+            .create({"advance_payment_method": "percentage", "amount": percent, "sale_order_ids": self.ids})
+        )
+        invoice = wizard._create_invoices(self)
+        if post:
+            # sudo: posting needs accounting rights, which the salesperson whose move ran the robot may lack;
+            # this private method is reached from code only (robots set up by an erp_crm manager), not RPC.
+            invoice.sudo().action_post()
+        return invoice
+
+    def _get_down_payment_invoices(self):
+        self.ensure_one()
+        return self.order_line.filtered("is_downpayment").invoice_lines.move_id.filtered(
+            lambda move: move.move_type == "out_invoice" and move.state != "cancel"
+        )

@@ -1,0 +1,166 @@
+from collections import defaultdict
+
+from odoo import api, models
+from odoo.exceptions import UserError, ValidationError
+
+from .sale_order_fulfilment import percent_reached
+
+
+class SaleOrder(models.Model):
+    """ERP triggers: documents tell their deals that something happened; the deal decides what it means.
+
+    ERP hooks (account.move, account.move.line, stock.picking, mrp.production, project.task) call
+    :meth:`_erp_crm_on_event` on the related deals, in batch: each deal moves to the last stage of its funnel
+    whose trigger is met, forward only, through the stage-move door.
+    """
+
+    _inherit = "sale.order"
+
+    # ------------------------------------------------------------
+    # ERP TRIGGERS
+    # ------------------------------------------------------------
+
+    def action_quotation_sent(self):
+        result = super().action_quotation_sent()
+        self._erp_crm_on_event("quotation_sent")
+        return result
+
+    def message_post(self, **kwargs):
+        message = super().message_post(**kwargs)
+        if self.env.context.get("mark_so_as_sent"):
+            self._erp_crm_on_event("quotation_sent")
+        return message
+
+    def action_confirm(self):
+        result = super().action_confirm()
+        self._erp_crm_on_event("order_confirmed")
+        return result
+
+    @api.private
+    def _erp_crm_on_event(self, event):
+        """What the ERP hooks call: ``event`` happened to these deals' documents (an invoice was posted,
+        a payment reconciled, a manufacturing order finished...). Deals whose stage triggers are now met
+        move forward. Safe to call any number of times: a met trigger of a stage already passed does nothing.
+        """
+        if self.env.context.get("erp_crm_skip_triggers"):
+            return False
+        # sudo: ERP events (a payment, a finished MO, a closed task) move deals on the company's behalf;
+        # whoever caused them need not have sales rights on the deal.
+        deals = self.sudo().filtered(lambda o: o.funnel_id and o.stage_id and o.won_status == "pending")
+        # Each company's deals move in their company (confirming an order creates its pickings and MOs there).
+        for company, company_deals in deals.grouped("company_id").items():
+            company_deals.with_company(company)._apply_stage_triggers()
+        return True
+
+    def _apply_stage_triggers(self):
+        """Move each deal to the last stage of its funnel whose trigger is met, if ahead of its own stage."""
+        trigger_stages = self.env["sale.funnel.stage"].search(
+            [("funnel_id", "in", self.funnel_id.ids), ("trigger", "!=", False), ("kind", "!=", "lost")]
+        )
+        if not trigger_stages:
+            return
+        stages_by_funnel = trigger_stages.grouped("funnel_id")
+        task_facts = {}
+        if any(stage.trigger in ("task_stage", "task_closed") for stage in trigger_stages):
+            task_facts = self._get_task_trigger_facts()
+        targets = defaultdict(list)
+        for deal in self:
+            here = (deal.stage_id.sequence, deal.stage_id.id)
+            for stage in reversed(stages_by_funnel.get(deal.funnel_id, [])):
+                if (stage.sequence, stage.id) <= here:
+                    break  # forward only
+                if deal._is_stage_trigger_met(stage, task_facts.get(deal.id)):
+                    targets[stage].append(deal.id)
+                    break
+        for stage, deal_ids in targets.items():
+            self.browse(deal_ids)._move_by_trigger(stage)
+
+    def _is_stage_trigger_met(self, stage, task_facts=None):
+        self.ensure_one()
+        trigger = stage.trigger
+        currency = self.currency_id
+        if trigger == "quotation_sent":
+            return self.state in ("sent", "sale")
+        if trigger == "order_confirmed":
+            return self.state == "sale" or bool(self.signed_by)
+        if trigger == "invoice_posted":
+            return currency.compare_amounts(self.deal_invoiced_amount, 0.0) > 0
+        if trigger == "down_payment_paid":
+            return currency.compare_amounts(self.deal_paid_amount, 0.0) > 0 and (
+                percent_reached(self.paid_percent, stage.trigger_percent)
+            )
+        if trigger == "fully_paid":
+            return currency.compare_amounts(self.amount_total, 0.0) > 0 and (
+                currency.compare_amounts(self.deal_paid_amount, self.amount_total) >= 0
+            )
+        if trigger == "production_started":
+            return self.production_status in ("started", "done")
+        if trigger == "production_done":
+            return self.production_status == "done"
+        if trigger == "delivered":
+            return self.delivery_status == "full"
+        task_facts = task_facts or {}
+        if trigger == "task_stage":
+            return stage.trigger_task_stage_id.id in task_facts.get("stage_ids", ())
+        if trigger == "task_closed":
+            return task_facts.get("closed", False)
+        return False
+
+    def _get_task_trigger_facts(self):
+        """{deal id: {"stage_ids": task stages reached, "closed": a linked task is done}}, in one query."""
+        facts = defaultdict(lambda: {"stage_ids": set(), "closed": False})
+        groups = self.env["project.task"]._read_group(
+            [("sale_order_id", "in", self.ids)], ["sale_order_id", "stage_id", "state"], ["__count"]
+        )
+        for order, task_stage, state, _count in groups:
+            facts[order.id]["stage_ids"].add(task_stage.id)
+            facts[order.id]["closed"] |= state == "1_done"
+        return facts
+
+    def _move_by_trigger(self, stage):
+        """Move deals to ``stage`` through the door; deals a gate or a check refuses stay, with a note.
+
+        An ERP event must never fail because a deal cannot move (the accountant's payment is registered
+        whatever the funnel says): refused deals are held back and told, the others move in one batch.
+        """
+        blockers = self._get_stage_gate_blockers(stage)
+        held = self.browse([deal.id for deal in blockers])
+        if held:
+            held._hold_back_at_gate(stage, {deal.id: message for deal, message in blockers.items()})
+        movers = self - held
+        if not movers:
+            return
+        try:
+            with self.env.cr.savepoint():
+                movers._move_to_stage(stage)
+        except (UserError, ValidationError):
+            # One deal spoils the batch: move them one by one, so only the refused ones stay.
+            for deal in movers:
+                try:
+                    with self.env.cr.savepoint():
+                        deal._move_to_stage(stage)
+                except (UserError, ValidationError) as error:
+                    deal._hold_back_at_gate(stage, {deal.id: str(error)}, activity=False)
+
+    def _hold_back_at_gate(self, stage, messages, activity=True):
+        """Tell held-back deals why (chatter note) and, if the stage asks, schedule a collection activity."""
+        for deal in self:
+            deal.message_post(
+                body=self.env._(
+                    "Not moved to %(stage)s by its trigger: %(reason)s", stage=stage.name, reason=messages[deal.id]
+                )
+            )
+        if not (activity and stage.gate_activity):
+            return
+        activity_type = self.env.ref("erp_crm.mail_activity_type_collection")
+        already = self.env["mail.activity"].search_fetch(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids), ("activity_type_id", "=", activity_type.id)],
+            ["res_id"],
+        )
+        todo = self.browse(set(self.ids) - set(already.mapped("res_id")))
+        for user, deals in todo.grouped(lambda deal: stage.gate_activity_user_id or deal.user_id).items():
+            deals.activity_schedule(
+                "erp_crm.mail_activity_type_collection",
+                summary=self.env._("Collect payment before %(stage)s", stage=stage.name),
+                user_id=user.id or self.env.uid,
+            )
