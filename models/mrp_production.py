@@ -2,7 +2,12 @@ from odoo import models
 
 
 class MrpProduction(models.Model):
-    """Thin hook: manufacturing orders starting, finishing or being cancelled tell their deals."""
+    """Thin hook: manufacturing orders starting, finishing or being cancelled tell their deals.
+
+    Starting (``action_start``, a produced quantity) and finishing (``button_mark_done``) write the state or the
+    quantity, so the ``write`` hook hears them once; a cancellation only cancels the moves (the state is computed
+    from them), hence the second hook on ``_action_cancel``.
+    """
 
     _inherit = "mrp.production"
 
@@ -12,18 +17,8 @@ class MrpProduction(models.Model):
             self._get_erp_crm_deals()._erp_crm_on_event("production")
         return result
 
-    def action_start(self):
-        result = super().action_start()
-        self._get_erp_crm_deals()._erp_crm_on_event("production")
-        return result
-
-    def button_mark_done(self):
-        result = super().button_mark_done()
-        self._get_erp_crm_deals()._erp_crm_on_event("production")
-        return result
-
-    def action_cancel(self):
-        result = super().action_cancel()
+    def _action_cancel(self):
+        result = super()._action_cancel()
         self._get_erp_crm_deals()._erp_crm_on_event("production")
         return result
 

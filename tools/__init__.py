@@ -1,0 +1,1 @@
+from .digest import deal_digest_body, format_minutes
