@@ -80,18 +80,25 @@ class SaleOrder(models.Model):
         # sudo: ERP events (a payment, a finished MO, a closed task) move deals on the company's behalf, whoever
         # caused them (an accountant without sales rights); the documents that fire them were checked when linked
         # to the deal (see project.task), and the move goes through the door's checks.
-        deals = self.sudo().filtered(lambda o: o.funnel_id and o.stage_id and o.won_status == "pending")
+        # with_prefetch: deals reached through documents (pickings, MOs) come with those documents' prefetch
+        # sets, which would read the deals one by one.
+        deals = self.sudo().with_prefetch(self._ids)
+        deals = deals.filtered(lambda o: o.funnel_id and o.stage_id and o.won_status == "pending")
         # Each company's deals move in their company (confirming an order creates its pickings and MOs there).
         for company, company_deals in deals.grouped("company_id").items():
             company_deals.with_company(company)._apply_stage_triggers(triggers)
         return True
 
     @contextmanager
-    def _erp_crm_events_deferred(self):
-        """Yield these deals in an environment that collects ERP events instead of applying them; apply what was
-        collected once, on leaving (nothing when an error leaves it)."""
+    def _erp_crm_events_deferred(self, records=None):
+        """Yield ``records`` (default: these deals) in an environment that collects ERP events instead of applying
+        them; apply what was collected once, on leaving (nothing when an error leaves it).
+
+        Used by the door while a stage entry runs its robots, and by documents that Odoo writes one by one in a
+        loop (finished manufacturing orders) so that their deals are told once for the batch.
+        """
         collector = DeferredEvents()
-        yield self.with_context(erp_crm_deferred_events=collector)
+        yield (self if records is None else records).with_context(erp_crm_deferred_events=collector)
         collector.open = False
         for event, deal_ids in collector.events.items():
             self.browse(deal_ids).with_context(erp_crm_deferred_events=None)._erp_crm_on_event(event)
