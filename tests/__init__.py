@@ -16,3 +16,5 @@ from . import test_window_story
 from . import test_won_lost
 from . import test_security_probe
 from . import test_erp_events
+from . import test_cron_budget
+from . import test_sales_users
