@@ -77,11 +77,11 @@ class SaleOrder(models.Model):
                 triggers = None  # unknown event: every trigger may be met
                 break
             triggers |= EVENT_TRIGGERS[event]
+        # with_prefetch: deals reached through documents (pickings, MOs) come with those documents' prefetch
+        # sets, which would read the deals one by one.
         # sudo: ERP events (a payment, a finished MO, a closed task) move deals on the company's behalf, whoever
         # caused them (an accountant without sales rights); the documents that fire them were checked when linked
         # to the deal (see project.task), and the move goes through the door's checks.
-        # with_prefetch: deals reached through documents (pickings, MOs) come with those documents' prefetch
-        # sets, which would read the deals one by one.
         deals = self.sudo().with_prefetch(self._ids)
         deals = deals.filtered(lambda o: o.funnel_id and o.stage_id and o.won_status == "pending")
         # Each company's deals move in their company (confirming an order creates its pickings and MOs there).
