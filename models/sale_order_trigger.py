@@ -97,8 +97,13 @@ class SaleOrder(models.Model):
         Used by the door while a stage entry runs its robots, and by documents that Odoo writes one by one in a
         loop (finished manufacturing orders) so that their deals are told once for the batch.
         """
+        records = self if records is None else records
+        outer = self.env.context.get("erp_crm_deferred_events")
+        if outer is not None and outer.open:
+            yield records  # already inside a batch: its events join it, applied when it ends
+            return
         collector = DeferredEvents()
-        yield (self if records is None else records).with_context(erp_crm_deferred_events=collector)
+        yield records.with_context(erp_crm_deferred_events=collector)
         collector.open = False
         for event, deal_ids in collector.events.items():
             self.browse(deal_ids).with_context(erp_crm_deferred_events=None)._erp_crm_on_event(event)
