@@ -478,7 +478,7 @@ class SaleFunnelRobot(models.Model):
 
     @api.model
     def _robot_author(self):
-        return self.env.ref("base.partner_root")
+        return self.env["res.partner"].browse(self.env["ir.model.data"]._xmlid_to_res_id("base.partner_root"))
 
     # ------------------------------------------------------------
     # DRY RUN

@@ -124,7 +124,7 @@ class SaleFunnelRobot(models.Model):
                 "name": self.name,
                 "model_id": self.env["ir.model"]._get_id("sale.order"),
                 "state": "object_write",
-                "update_path": self.write_field_id.name,
+                "update_path": self.write_field_name,
                 "evaluation_type": "value",
                 "value": self.write_value,
                 "update_boolean_value": "true" if boolean else "false",
@@ -146,10 +146,10 @@ class SaleFunnelRobot(models.Model):
     def _execute_write(self, runs):
         # The server action's value conversion, then one write for the whole batch: running the action itself
         # would write deal by deal (object_write runs per record).
-        runs.order_id.write({self.write_field_id.name: self._get_write_value()})
+        runs.order_id.write({self.write_field_name: self._get_write_value()})
         message = self.env._(
             "%(field)s set to %(value)s.",
-            field=self.write_field_id.field_description,
+            field=self.env["sale.order"]._fields[self.write_field_name]._description_string(self.env),
             value=self.write_value or self.env._("empty"),
         )
         return {run: ("done", message, None) for run in runs}
