@@ -167,6 +167,16 @@ class SaleFunnelRobot(models.Model):
     server_action_id = fields.Many2one(
         "ir.actions.server", string="Server Action", domain="[('model_id.model', '=', 'sale.order')]"
     )
+    # Not write_uid: recomputing a stored field (funnel, company) rewrites write_uid with whoever flushes it.
+    run_as_user_id = fields.Many2one(
+        "res.users",
+        string="Acts As",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The user who last saved the robot: it renders its task titles and runs its server action with that "
+        "user's rights, never as superuser.",
+    )
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
@@ -257,12 +267,12 @@ class SaleFunnelRobot(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        robots = super().create(vals_list)
+        robots = super().create([{**vals, "run_as_user_id": self.env.uid} for vals in vals_list])
         robots._check_saving_user_rights()
         return robots
 
     def write(self, vals):
-        result = super().write(vals)
+        result = super().write({**vals, "run_as_user_id": self.env.uid})
         self._check_saving_user_rights()
         return result
 
@@ -278,7 +288,7 @@ class SaleFunnelRobot(models.Model):
         - Template fields (the task title) may hold plain ``{{ object.field }}`` placeholders for everyone;
           any other expression only for Mail Template Editors (``mail.render.mixin`` rules).
         - A server action must be one the saving user may run (its *Allowed Groups*).
-        The robot then renders and runs with the rights of its last writer (``write_uid``), never as superuser.
+        The robot then renders and runs with the rights of its last writer (``run_as_user_id``), never as superuser.
         """
         if self.env.su:
             return
@@ -389,7 +399,10 @@ class SaleFunnelRobot(models.Model):
         vals_list = []
         for robot in self:
             deals = orders.filtered(lambda o, r=robot: o.stage_id == r.stage_id)
-            matching = robot._filter_deals(deals)
+            try:
+                matching, error = robot._filter_deals(deals), None
+            except Exception as exc:  # noqa: BLE001 - a condition saved before it was checked: logged, never run
+                matching, error = deals.browse(), exc
             for order in deals:
                 entry = entries[order]
                 vals = {
@@ -401,13 +414,18 @@ class SaleFunnelRobot(models.Model):
                     "planned_at": plan(order.company_id, entry.date_in, robot.delay_amount, robot.delay_unit),
                     "state": "planned",
                 }
-                if order not in matching:
+                if error:
+                    message = self.env._("Failed: the condition cannot be read (%(error)s).", error=error)
+                    vals.update(state="failed", message=message, done_at=fields.Datetime.now())
+                elif order not in matching:
                     vals.update(state="skipped", message=self.env._("The deal does not meet the robot's condition."))
                 elif robot.reentry == "first" and (robot.id, order.id) in ran_before:
                     vals.update(state="skipped", message=self.env._("Already done on an earlier entry."))
                 vals_list.append(vals)
         # sudo: the run log is written by the robots, not by the user who moved the deal (users only read it).
         runs = Run.sudo().create(vals_list)
+        if any(vals["state"] == "failed" for vals in vals_list):
+            runs.filtered(lambda run: run.state == "failed")._alert_funnel_manager()
         now = fields.Datetime.now()
         later = {vals["planned_at"] for vals in vals_list if vals["state"] == "planned" and vals["planned_at"] > now}
         if later:
@@ -461,14 +479,15 @@ class SaleFunnelRobot(models.Model):
         return {run: ("done", describe(record), record) for run, record in zip(runs, records, strict=True)}
 
     def _writer_env(self):
-        """Environment of the robot's last writer: what renders its templates and runs its server action.
+        """Environment of the robot's last writer (*Acts As*): what renders its templates and runs its server action.
 
         Robots are configuration: they act with the rights of whoever configured them (and that person was
         checked when saving, see :meth:`_check_saving_user_rights`), never with the superuser's, and not with
         the rights of whoever happens to move the deal.
         """
         # sudo: reading who last saved the robot (configuration), to act with that user's rights, not as sudo.
-        writer = self.sudo().write_uid
+        robot = self.sudo()
+        writer = robot.run_as_user_id or robot.write_uid
         context = dict(self.env.context, allowed_company_ids=writer.company_ids.ids)
         return self.env(user=writer, su=False, context=context)
 

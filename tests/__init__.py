@@ -14,3 +14,5 @@ from . import test_stage_move
 from . import test_tour
 from . import test_window_story
 from . import test_won_lost
+from . import test_robot_engine
+from . import test_robot_security
