@@ -223,8 +223,7 @@ class SaleFunnelRobot(models.Model):
         """Activities and tasks due on a date of the deal need that date (a date field of the deal)."""
         if self.deadline_mode != "field":
             return
-        # sudo: ir.model.fields is readable by Settings administrators only; this reads the picked field's model
-        # and type (configuration metadata, no data).
+        # sudo: only the picked field's model and type (metadata, no data); ir.model.fields is for admins only.
         field = self.sudo().deadline_field_id
         if not field or field.model != "sale.order" or field.ttype not in ("date", "datetime"):
             raise ValidationError(
@@ -485,7 +484,7 @@ class SaleFunnelRobot(models.Model):
         checked when saving, see :meth:`_check_saving_user_rights`), never with the superuser's, and not with
         the rights of whoever happens to move the deal.
         """
-        # sudo: reading who last saved the robot (configuration), to act with that user's rights, not as sudo.
+        # sudo: only reads who saved the robot, so as to act with that user's rights (the returned env is not sudo).
         robot = self.sudo()
         writer = robot.run_as_user_id or robot.write_uid
         context = dict(self.env.context, allowed_company_ids=writer.company_ids.ids)

@@ -71,8 +71,7 @@ class SaleFunnelRobot(models.Model):
     # ------------------------------------------------------------
 
     def _check_write(self):
-        # sudo: ir.model.fields is readable by Settings administrators only; this reads the picked field's name,
-        # model and type (configuration metadata, no data) and converts the literal value as a server action would.
+        # sudo: only field metadata (ir.model.fields is for admins) and an in-memory conversion; nothing is written.
         robot = self.sudo()
         field = robot.write_field_id
         if not field:

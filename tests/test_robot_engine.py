@@ -3,8 +3,10 @@ from datetime import datetime, timedelta
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import ValidationError
-from odoo.tests import freeze_time, tagged
+from odoo.modules.module import get_manifest
+from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools import format_amount
+from odoo.tools.convert import convert_file
 
 from .erp_common import ErpTriggerCommon
 from .test_robot_cron import T0
@@ -259,3 +261,27 @@ class TestRobotLogAmounts(ErpTriggerCommon):
         self.assertEqual(run.state, "done")
         self.assertIn(format_amount(self.env, invoice.amount_total, invoice.currency_id), run.message)
         self.assertNotIn(f"of {invoice.amount_total} posted", run.message)
+
+
+@tagged("erp_crm")
+class TestDryRunOnTheDemoFunnel(TransactionCase):
+    """Issue 8.2 / 9.7: "What if…" on every stage of the demo funnel, as a demo salesperson."""
+
+    def test_dry_run_on_every_demo_stage_as_a_salesperson(self):
+        idref = {}
+        for filename in get_manifest("erp_crm")["demo"]:
+            convert_file(self.env, "erp_crm", filename, idref, mode="init", noupdate=False)
+        funnel = self.env.ref("erp_crm.sale_funnel_windows")
+        anna = self.env.ref("erp_crm.res_users_demo_sales_anna")
+        deal = self.env["sale.order"].search([("funnel_id", "=", funnel.id), ("user_id", "=", anna.id)], limit=1)
+        self.assertTrue(deal)
+        DryRun = self.env["sale.order.dry.run"].with_user(anna)
+        for stage in funnel.stage_ids:
+            with self.subTest(stage=stage.name):
+                wizard = DryRun.create({"order_id": deal.id, "stage_id": stage.id})
+                outcome = str(wizard.outcome)
+                for robot in stage.robot_ids.filtered("active"):
+                    self.assertIn(robot.name, outcome)
+        payment = funnel.stage_ids.filtered(lambda s: s.name == "Payment")
+        outcome = str(DryRun.create({"order_id": deal.id, "stage_id": payment.id}).outcome)
+        self.assertIn("down-payment invoice", outcome)
