@@ -178,6 +178,57 @@ class SaleFunnelRobot(models.Model):
         "user's rights, never as superuser.",
     )
 
+    # what the board and the form show
+    timing_display = fields.Char(string="When", compute="_compute_timing_display")
+    deadline_display = fields.Char(string="Due", compute="_compute_deadline_display")
+    condition_preview = fields.Char(string="Matching Deals", compute="_compute_condition_preview")
+
+    @api.depends("delay_amount", "delay_unit")
+    def _compute_timing_display(self):
+        units = dict(self._fields["delay_unit"]._description_selection(self.env))
+        for robot in self:
+            robot.timing_display = (
+                self.env._("After %(amount)s %(unit)s", amount=robot.delay_amount, unit=units[robot.delay_unit].lower())
+                if robot.delay_amount
+                else self.env._("At once")
+            )
+
+    @api.depends("kind", "deadline_mode", "deadline_amount", "deadline_unit", "deadline_field_id")
+    def _compute_deadline_display(self):
+        units = dict(self._fields["deadline_unit"]._description_selection(self.env))
+        for robot in self:
+            if robot.kind not in ("activity", "task"):
+                robot.deadline_display = False
+            elif robot.deadline_mode == "field":
+                # sudo: the label of the picked date field (metadata); ir.model.fields is for admins only.
+                label = robot.sudo().deadline_field_id.field_description
+                robot.deadline_display = self.env._("On the deal's %(field)s", field=label or "?")
+            elif robot.deadline_amount:
+                robot.deadline_display = self.env._(
+                    "%(amount)s %(unit)s of working time after entry",
+                    amount=robot.deadline_amount,
+                    unit=units[robot.deadline_unit].lower(),
+                )
+            else:
+                robot.deadline_display = self.env._("At entry")
+
+    @api.depends("filter_domain", "funnel_id")
+    def _compute_condition_preview(self):
+        """How many of the funnel's deals the condition matches now (counted with the user's rights)."""
+        Order = self.env["sale.order"]
+        for robot in self:
+            funnel = Domain("funnel_id", "=", robot.funnel_id.id) if robot.funnel_id else Domain.TRUE
+            try:
+                matching = Order.search_count(funnel & robot._get_condition())
+            except Exception:  # noqa: BLE001 - a condition being typed: no preview until it reads
+                robot.condition_preview = self.env._("The condition cannot be read yet.")
+                continue
+            robot.condition_preview = self.env._(
+                "%(matching)s of the funnel's %(total)s deals match now.",
+                matching=matching,
+                total=Order.search_count(funnel),
+            )
+
     @api.model
     def _read_group_stage_ids(self, stages, domain):
         """Robot board: every stage of the funnel is a column, even without robots."""

@@ -285,3 +285,45 @@ class TestDryRunOnTheDemoFunnel(TransactionCase):
         payment = funnel.stage_ids.filtered(lambda s: s.name == "Payment")
         outcome = str(DryRun.create({"order_id": deal.id, "stage_id": payment.id}).outcome)
         self.assertIn("down-payment invoice", outcome)
+
+
+@tagged("erp_crm")
+class TestRobotBoard(RobotCommon):
+    """Issue 9.11: the board and the form say when, until when and for which deals a robot works."""
+
+    def test_cards_show_timing_deadline_and_condition(self):
+        robot = self._activity_robot(
+            self.stage_measure,
+            "Measure",
+            delay_amount=2,
+            delay_unit="hours",
+            deadline_amount=1,
+            deadline_unit="working_days",
+            filter_domain="[('amount_total', '>', 100)]",
+        )
+        self.assertEqual(robot.timing_display, "After 2 hours")
+        self.assertEqual(robot.deadline_display, "1 working days of working time after entry")
+        robot.write(
+            {
+                "deadline_mode": "field",
+                "deadline_field_id": self.env["ir.model.fields"]._get("sale.order", "appointment_at").id,
+            }
+        )
+        self.assertEqual(robot.deadline_display, "On the deal's Appointment")
+        note = self._robot(self.stage_measure, name="Note", kind="note")
+        self.assertEqual((note.timing_display, note.deadline_display), ("At once", False))
+
+    def test_condition_preview_counts_the_funnels_deals_only(self):
+        other = self.env["sale.funnel"].create({"name": "Doors"})
+        self._create_deal()
+        self._create_deal(funnel_id=other.id)
+        robot = self._robot(self.stage_measure, name="Big", kind="note", filter_domain="[('amount_total', '>=', 0)]")
+        robot = robot.with_user(self.user_manager)
+        count = self.env["sale.order"].search_count([("funnel_id", "=", self.funnel.id)])
+        self.assertEqual(robot.condition_preview, f"{count} of the funnel's {count} deals match now.")
+        self.assertLess(count, self.env["sale.order"].search_count([]))
+
+    def test_a_manager_can_pick_the_deal_fields_of_a_robot(self):
+        Fields = self.env["ir.model.fields"].with_user(self.user_manager)
+        found = Fields.name_search("Appointment", [("model", "=", "sale.order")])
+        self.assertIn(self.env["ir.model.fields"]._get("sale.order", "appointment_at").id, [fid for fid, _n in found])
