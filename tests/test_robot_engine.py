@@ -10,7 +10,7 @@ from odoo.tools.convert import convert_file
 
 from .erp_common import ErpTriggerCommon
 from .test_robot_cron import T0
-from .test_robots import FRIDAY_1750_BERLIN, RobotCommon
+from .test_robots import FRIDAY_1750_BERLIN, TEST_INSTANT, RobotCommon
 
 DOOR_FIELDS = ("stage_id", "funnel_id", "date_stage", "won_status", "sla_deadline", "sla_escalated", "lost_reason_id")
 
@@ -246,6 +246,7 @@ class TestRobotsSpeakAsOdooBot(RobotCommon):
 
 
 @tagged("erp_crm")
+@freeze_time(TEST_INSTANT)
 class TestRobotLogAmounts(ErpTriggerCommon):
     """Issue 9.10: amounts in the robot log are formatted with their currency."""
 
@@ -264,6 +265,7 @@ class TestRobotLogAmounts(ErpTriggerCommon):
 
 
 @tagged("erp_crm")
+@freeze_time(TEST_INSTANT)
 class TestDryRunOnTheDemoFunnel(TransactionCase):
     """Issue 8.2 / 9.7: "What if…" on every stage of the demo funnel, as a demo salesperson."""
 
