@@ -556,7 +556,11 @@ class SaleFunnelRobot(models.Model):
     def _describe(self, order):
         """What this robot would do for ``order`` entering its stage now, without doing it."""
         self.ensure_one()
-        if order not in self._filter_deals(order):
+        try:
+            matching = self._filter_deals(order)
+        except Exception as error:  # noqa: BLE001 - a condition saved before conditions were checked
+            return self.env._("Would fail: the condition cannot be read (%(error)s).", error=error)
+        if order not in matching:
             return self.env._("Skipped: the deal does not meet the condition.")
         user = self._get_assignees_preview(order)
         company = self.env["res.company"].browse(order.company_id.id)  # in the robot's env: calendar settings

@@ -107,6 +107,13 @@ class TestRobotSecurity(RobotCommon):
         self.assertIn("condition", deal.robot_run_ids.message)
         self._assert_not_admin(self.user_sales)
         self._assert_not_admin(self.user_manager)
+        wizard = (
+            self.env["sale.order.dry.run"]
+            .with_user(self.user_sales)
+            .create({"order_id": deal.id, "stage_id": self.stage_measure.id})
+        )
+        self.assertIn("condition cannot be read", str(wizard.outcome))
+        self._assert_not_admin(self.user_sales)
 
     # ------------------------------------------------------------
     # 7.2 templates checked for the saver, rendered without superuser rights
