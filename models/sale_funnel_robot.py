@@ -565,7 +565,11 @@ class SaleFunnelRobot(models.Model):
         user = self._get_assignees_preview(order)
         company = self.env["res.company"].browse(order.company_id.id)  # in the robot's env: calendar settings
         when = company._erp_crm_add_working_time(fields.Datetime.now(), self.delay_amount, self.delay_unit)
-        text = getattr(self, f"_describe_{self.kind}")(order, user, when)
+        try:
+            with self.env.cr.savepoint(flush=False):
+                text = getattr(self, f"_describe_{self.kind}")(order, user, when)
+        except Exception as error:  # noqa: BLE001 - shown to the user: what the run would log
+            return self.env._("Would fail: %(error)s", error=str(error) or error.__class__.__name__)
         if self.delay_amount:
             return self.env._("At %(when)s: %(what)s", when=self._format_when(when), what=text)
         return text

@@ -163,6 +163,15 @@ class TestRobotSecurity(RobotCommon):
         self.assertEqual(deal.robot_run_ids.state, "failed", "the editor may not read the secret: nor may the robot")
         self.assertFalse(self.env["project.task"].search([("sale_order_id", "=", deal.id)]))
         self._assert_secret_nowhere(deal)
+        with mute_logger(*loggers):
+            wizard = (
+                self.env["sale.order.dry.run"]
+                .with_user(self.user_sales)
+                .create({"order_id": deal.id, "stage_id": self.stage_installation.id})
+            )
+            outcome = str(wizard.outcome)
+        self.assertIn("Would fail", outcome)
+        self.assertNotIn(self.secret, outcome)
 
     def test_server_action_must_be_on_deals(self):
         action = self.env["ir.actions.server"].create(
