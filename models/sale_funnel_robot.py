@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date, format_datetime
 
+from ..tools import DOOR_FIELDS
 from .res_company import TIME_UNITS
 
 _logger = logging.getLogger(__name__)
@@ -33,9 +34,6 @@ REENTRY_POLICIES = [
     ("first", "Only the first time"),
 ]
 DEADLINE_MODES = [("offset", "After entering the stage"), ("field", "Date of the deal")]
-# Bookkeeping of the stage-move door: only the door writes them, never a robot (a robot that moved the deal
-# would leave the stage while its robots still run).
-DOOR_FIELDS = ("stage_id", "funnel_id", "date_stage", "won_status", "sla_deadline", "sla_escalated", "lost_reason_id")
 # Fields rendered as inline templates ({{ object.field }}), checked for the user who saves the robot.
 TEMPLATE_FIELDS = ("summary",)
 CONDITION_PLACEHOLDERS = ("uid", "today", "now")

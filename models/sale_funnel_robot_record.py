@@ -2,7 +2,7 @@ from odoo import models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_amount
 
-from .sale_funnel_robot import DOOR_FIELDS
+from ..tools import DOOR_FIELDS
 
 WRITABLE_TYPES = (
     *("char", "text", "integer", "float", "monetary", "boolean"),

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
-from ..tools import deal_digest_body, format_minutes
+from ..tools import BOOKKEEPING_FIELDS, deal_digest_body, format_minutes
 
 WON_STATUS = [("pending", "In Progress"), ("won", "Won"), ("lost", "Lost")]
 
@@ -238,22 +238,7 @@ class SaleOrder(models.Model):
     @api.model
     def _get_bookkeeping_fields(self):
         """Fields only the stage-move door and the computations write (hook: other modules add theirs)."""
-        return {
-            "date_stage",
-            "won_status",
-            "sla_deadline",
-            "sla_escalated",
-            "invoiced_percent",
-            "paid_percent",
-            "produced_percent",
-            "delivered_percent",
-            "production_status",
-            "production_date_start",
-            "production_date_finished",
-            "deal_invoiced_amount",
-            "deal_paid_amount",
-            "deal_due_amount",
-        }
+        return set(BOOKKEEPING_FIELDS)
 
     @api.model
     def _check_bookkeeping_untouched(self, vals_list):
