@@ -19,7 +19,8 @@ ERP_CRM_WORKDIR="${ERP_CRM_WORKDIR:-${XDG_CACHE_HOME:-$HOME/.cache}/erp_crm}"
 # the PATH and the user's pyenv ones (a non-interactive shell may not have pyenv's shims on its PATH).
 pick_python() {
     local candidate
-    for candidate in python3 "$HOME/.pyenv/shims/python3" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/*/bin/python3; do
+    for candidate in python3 "$HOME/.pyenv/shims/python3" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/*/bin/python3 \
+        "$ERP_CRM_WORKDIR/venv/bin/python3"; do
         if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c 'import odoo' >/dev/null 2>&1; then
             printf '%s\n' "$candidate"
             return
@@ -56,8 +57,9 @@ find_odoo() {
     local out
     # Import odoo.release too: it tells the version and catches a stray "odoo" package.
     if ! out="$("$PYTHON" -c 'import odoo, odoo.release, os; print(os.path.dirname(odoo.__path__[0])); print(odoo.release.version_info[0])' 2>/dev/null)"; then
-        printf '%s\n' "Odoo is not importable by $PYTHON: install Odoo 19.0 Community (with the Python packages of its requirements.txt) so that \`$PYTHON -c 'import odoo'\` works, then re-run." >&2
-        exit 1
+        install_odoo_venv
+        out="$("$PYTHON" -c 'import odoo, odoo.release, os; print(os.path.dirname(odoo.__path__[0])); print(odoo.release.version_info[0])')" \
+            || die "Odoo installed into $ERP_CRM_WORKDIR/venv does not import: see the messages above."
     fi
     ODOO_ROOT="$(printf '%s\n' "$out" | sed -n 1p)"
     local major
@@ -71,6 +73,47 @@ find_odoo() {
         ODOO_ADDONS_PATH="$ODOO_ROOT/addons,$ODOO_ADDONS_PATH"
     fi
     export ODOO_ROOT ODOO_ADDONS_PATH
+}
+
+# install_odoo_venv: no python3 here imports Odoo 19. Create a virtual environment outside the repository
+# ($ERP_CRM_WORKDIR/venv) and install Odoo 19.0 Community into it from ODOO_SRC: a local checkout (used in place)
+# or a git URL (cloned, branch 19.0), by default Odoo's official repository. Sets PYTHON to the venv's python.
+install_odoo_venv() {
+    local venv="$ERP_CRM_WORKDIR/venv" src="${ODOO_SRC:-https://github.com/odoo/odoo.git}" base_python
+    base_python="$(command -v python3 || true)"
+    [ -n "$base_python" ] || die "python3 is missing: install it (Debian: apt-get install python3 python3-venv)."
+    log "No python3 imports Odoo 19: installing Odoo 19.0 Community from $src into $venv"
+    if [ -d "$src" ]; then
+        src="$(cd "$src" && pwd -P)"
+    else
+        have git || apt_install git
+        local clone="$ERP_CRM_WORKDIR/odoo-src"
+        if [ ! -f "$clone/odoo/release.py" ]; then
+            rm -rf "$clone"
+            git clone --depth 1 --branch 19.0 "$src" "$clone" >&2 || die "git clone of $src (branch 19.0) failed."
+        fi
+        src="$clone"
+    fi
+    [ -f "$src/odoo/release.py" ] && [ -f "$src/requirements.txt" ] \
+        || die "$src is not an Odoo source tree (odoo/release.py and requirements.txt expected)."
+    # Debian libraries Odoo's requirements build against (psycopg2, python-ldap), and venv itself.
+    local debs=()
+    "$base_python" -c 'import ensurepip, venv' 2>/dev/null || debs+=(python3-venv)
+    dpkg -s libpq-dev >/dev/null 2>&1 || debs+=(libpq-dev)
+    dpkg -s libldap2-dev >/dev/null 2>&1 || debs+=(libldap2-dev)
+    dpkg -s libsasl2-dev >/dev/null 2>&1 || debs+=(libsasl2-dev)
+    dpkg -s python3-dev >/dev/null 2>&1 || debs+=(python3-dev)
+    [ "${#debs[@]}" = 0 ] || apt_install "${debs[@]}" build-essential
+    [ -x "$venv/bin/python3" ] || "$base_python" -m venv "$venv" >&2 || die "Could not create $venv."
+    # Some of Odoo's pinned sdists need an older setuptools in their build environment.
+    local constraints="$ERP_CRM_WORKDIR/pip-constraints.txt"
+    printf 'setuptools<70\n' >"$constraints"
+    PIP_CONSTRAINT="$constraints" "$venv/bin/python3" -m pip install -q -r "$src/requirements.txt" >&2 \
+        || die "Installing Odoo's Python requirements into $venv failed."
+    # Odoo runs from its source tree: a .pth puts it on the venv's path.
+    "$venv/bin/python3" -c 'import site, sys; open(site.getsitepackages()[0] + "/odoo-src.pth", "w").write(sys.argv[1] + "\n")' "$src"
+    PYTHON="$venv/bin/python3"
+    export PYTHON
 }
 
 # True when PostgreSQL is (or should be) on this machine, i.e. PGHOST is unset,
