@@ -20,3 +20,6 @@ from . import stock_picking
 from . import mrp_production
 from . import project_task
 from . import account_payment
+from . import sale_funnel_robot_work
+from . import sale_funnel_robot_message
+from . import sale_funnel_robot_record

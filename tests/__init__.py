@@ -18,3 +18,5 @@ from . import test_security_probe
 from . import test_erp_events
 from . import test_cron_budget
 from . import test_sales_users
+from . import test_robot_engine
+from . import test_robot_security
