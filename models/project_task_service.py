@@ -39,6 +39,11 @@ class ProjectTask(models.Model):
     sla_deadline = fields.Datetime("SLA Deadline", compute="_compute_sla_status")
     sla_time_left = fields.Char("SLA Time Left", compute="_compute_sla_time_left")
 
+    @property
+    def TASK_PORTAL_READABLE_FIELDS(self):
+        # the customer sees what their request is and how urgent, not the SLA bookkeeping
+        return super().TASK_PORTAL_READABLE_FIELDS | {"is_service_request", "service_type_id", "service_priority"}
+
     @api.depends("is_service_request", "service_type_id", "partner_id")
     def _compute_service_priority(self):
         for task in self:
