@@ -1,7 +1,5 @@
 from odoo import api, fields, models
 
-from odoo.addons.project.models.project_task import CLOSED_STATES
-
 from .project_service_type import SERVICE_PRIORITIES, check_service_priority
 from .project_task_sla import OPEN_STATUSES, SLA_STATUSES
 
@@ -105,9 +103,10 @@ class ProjectTask(models.Model):
         was_waiting = {task.id: task.stage_id.is_customer_wait for task in self} if "stage_id" in vals else {}
         result = super().write(vals)
         if {"stage_id", "state", "service_type_id", "service_priority", "project_id"} & vals.keys():
-            requests = self.filtered("is_service_request")
-            if requests:
-                requests._erp_crm_sla_after_write(vals, was_waiting)
+            # a task moved out of a service desk is synced too: its open SLAs go
+            tasks = self if "project_id" in vals else self.filtered("is_service_request")
+            if tasks:
+                tasks._erp_crm_sla_after_write(vals, was_waiting)
         return result
 
     @api.model
@@ -118,19 +117,6 @@ class ProjectTask(models.Model):
         order_ids = {vals["service_order_id"] for vals in vals_list if vals.get("service_order_id")}
         if order_ids:
             self.env["sale.order"].browse(order_ids).check_access("read")
-
-    # ------------------------------------------------------------
-    # ACTIONS
-    # ------------------------------------------------------------
-
-    def action_view_service_deal(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "sale.order",
-            "res_id": self.service_order_id.id,
-            "views": [(False, "form")],
-        }
 
     # ------------------------------------------------------------
     # BUSINESS: SLA lines
@@ -179,7 +165,7 @@ class ProjectTask(models.Model):
             stage_key = (task.stage_id.sequence, task.stage_id.id)
             reached = lines.filtered(
                 lambda line, task=task, key=stage_key: (
-                    task.state in CLOSED_STATES or (line.stage_id and key >= (line.stage_id.sequence, line.stage_id.id))
+                    task.state == "1_done" or (line.stage_id and key >= (line.stage_id.sequence, line.stage_id.id))
                 )
             )
             reached._reach(now)

@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, format_datetime
 
+from odoo.addons.project.models.project_task import CLOSED_STATES
+
 from ..tools import deal_digest_body, format_minutes
 
 SLA_STATUSES = [("ongoing", "On Track"), ("at_risk", "At Risk"), ("failed", "Failed"), ("reached", "Reached")]
@@ -141,7 +143,12 @@ class ProjectTaskSla(models.Model):
     @api.model
     def _cron_erp_crm_sla(self, batch_size=500):
         now = fields.Datetime.now()
-        running = [("paused_since", "=", False), ("reached_at", "=", False)]
+        running = [
+            ("paused_since", "=", False),
+            ("reached_at", "=", False),
+            # requests still open in a service desk (a cancelled request or an ex-desk is nobody's SLA any more)
+            ("task_id", "any", [("is_service_request", "=", True), ("state", "not in", list(CLOSED_STATES))]),
+        ]
         at_risk = [("status", "=", "ongoing"), ("at_risk_at", "<=", now), *running]
         while lines := self.search(at_risk, limit=batch_size, order="at_risk_at, id"):
             lines._erp_crm_set_status("at_risk", "at_risk_notified_at", now)

@@ -1,6 +1,7 @@
 """Service requests (issue 12): SLA deadlines in working time, pauses, statuses, escalation, bad input."""
 
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
@@ -89,6 +90,31 @@ class TestServiceSla(ServiceCommon):
         question.service_type_id = self.type_defect
         self.assertEqual(question.service_priority, "high", "a new type gives its priority")
         self.assertNotIn(urgent, question.sla_ids.policy_id, "the open SLA of a policy that no longer applies goes")
+
+    def test_the_ranking_hook_decides_the_default_priority(self):
+        """The customer ranking (another feature) extends ``_erp_crm_default_service_priority``: A -> high."""
+        task_class = type(self.env["project.task"])
+        original = task_class._erp_crm_default_service_priority
+
+        def ranked(task):
+            return "high" if task.partner_id == self.customer else original(task)
+
+        with patch.object(task_class, "_erp_crm_default_service_priority", ranked), freeze_time(MONDAY_9_BERLIN):
+            a_customer = self._create_request()
+            other = self._create_request(partner_id=self.partner.id)
+            self.assertEqual((a_customer.service_priority, other.service_priority), ("high", "low"))
+
+    def test_cancelled_requests_and_tasks_leaving_the_desk_are_not_escalated(self):
+        with freeze_time(MONDAY_9_BERLIN):
+            cancelled = self._create_request()
+            moved = self._create_request(name="Not a service matter")
+            cancelled.state = "1_canceled"
+            moved.project_id = self.env["project.project"].create({"name": "Internal"})
+        self.assertFalse(moved.sla_ids, "its open SLAs went with the desk")
+        with freeze_time(MONDAY_9_BERLIN + timedelta(days=3)):
+            cron_helpers.run_cron(self, "erp_crm.ir_cron_service_sla")
+        self.assertEqual(cancelled.sla_ids.mapped("status"), ["ongoing", "ongoing"], "nobody is told")
+        self.assertFalse(self.env["mail.message"].search([("subject", "ilike", "service requests")]))
 
     def test_pause_while_waiting_for_the_customer(self):
         with freeze_time(MONDAY_9_BERLIN):
