@@ -61,6 +61,7 @@
         "data/sale_order_demo.xml",
         "data/sale_funnel_robot_demo.xml",
         "data/sale_funnel_trigger_demo.xml",
+        "data/project_service_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -2,8 +2,10 @@
 
 from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tests import Form, freeze_time, tagged
+from odoo.modules.module import get_manifest
+from odoo.tests import Form, TransactionCase, freeze_time, tagged
 from odoo.tools import mute_logger
+from odoo.tools.convert import convert_file
 
 from odoo.addons.mail.tests.common import MailCase
 
@@ -117,3 +119,18 @@ class TestServiceFromTheDeal(ServiceCommon):
         project = self.env["project.project"].create({"name": "Internal"})
         task = self.env["project.task"].create({"name": "Order paper", "project_id": project.id})
         self.assertFalse(task.is_service_request or task.service_priority or task.sla_ids)
+
+
+@tagged("erp_crm")
+class TestServiceDemo(TransactionCase):
+    def test_demo_service_desk(self):
+        idref = {}
+        for filename in get_manifest("erp_crm")["demo"]:
+            convert_file(self.env, "erp_crm", filename, idref, mode="init", noupdate=False)
+        leak = self.env.ref("erp_crm.project_task_demo_service_leak")
+        question = self.env.ref("erp_crm.project_task_demo_service_handle")
+        self.assertEqual(leak.service_priority, "high", "installation defects are high")
+        self.assertEqual(len(leak.sla_ids), 3, "the two high-priority SLAs and the general first answer")
+        self.assertEqual(leak.service_order_id.service_request_count, 1)
+        self.assertEqual(question.service_priority, "low")
+        self.assertTrue(question.sla_ids.paused_since, "it waits for the customer")
