@@ -146,8 +146,11 @@ class ProjectTask(models.Model):
         stale.unlink()
         if new_lines:
             lines = self.env["project.task.sla"].sudo().create(new_lines)
-            waiting = lines.filtered(lambda line: line.task_id.stage_id.is_customer_wait)
-            waiting._pause(now)
+            for task, task_lines in lines.grouped("task_id").items():
+                # a request typed in at a later stage (already answered) has reached those targets at once
+                task._erp_crm_sla_reached(task_lines)._reach(now)
+                if task.stage_id.is_customer_wait:
+                    task_lines._pause(now)
 
     def _erp_crm_sla_after_write(self, vals, was_waiting):
         if {"service_type_id", "service_priority", "project_id"} & vals.keys():
@@ -162,10 +165,12 @@ class ProjectTask(models.Model):
                 lines._resume(now)
             elif waiting and not was_waiting.get(task.id, waiting):
                 lines._pause(now)
-            stage_key = (task.stage_id.sequence, task.stage_id.id)
-            reached = lines.filtered(
-                lambda line, task=task, key=stage_key: (
-                    task.state == "1_done" or (line.stage_id and key >= (line.stage_id.sequence, line.stage_id.id))
-                )
-            )
-            reached._reach(now)
+            task._erp_crm_sla_reached(lines)._reach(now)
+
+    def _erp_crm_sla_reached(self, lines):
+        """The SLA ``lines`` whose target the request has reached: its stage or a later one, or closed as done."""
+        self.ensure_one()
+        if self.state == "1_done":
+            return lines
+        key = (self.stage_id.sequence, self.stage_id.id)
+        return lines.filtered(lambda line: line.stage_id and key >= (line.stage_id.sequence, line.stage_id.id))

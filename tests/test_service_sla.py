@@ -104,6 +104,15 @@ class TestServiceSla(ServiceCommon):
             other = self._create_request(partner_id=self.partner.id)
             self.assertEqual((a_customer.service_priority, other.service_priority), ("high", "low"))
 
+    def test_a_request_typed_in_after_the_first_answer(self):
+        with freeze_time(MONDAY_9_BERLIN):
+            request = self._create_request(stage_id=self.stage_progress.id)
+        self.assertEqual(self._line(request, self.policy_response).status, "reached", "answered on the phone")
+        self.assertEqual(self._line(request, self.policy_resolution).status, "ongoing")
+        with freeze_time(MONDAY_9_BERLIN):
+            waiting = self._create_request(stage_id=self.stage_wait.id)
+        self.assertEqual(self._line(waiting, self.policy_resolution).paused_since, MONDAY_9_BERLIN)
+
     def test_cancelled_requests_and_tasks_leaving_the_desk_are_not_escalated(self):
         with freeze_time(MONDAY_9_BERLIN):
             cancelled = self._create_request()
