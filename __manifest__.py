@@ -40,6 +40,16 @@
         "wizard/sale_order_dry_run_views.xml",
         "wizard/sale_funnel_robot_copy_views.xml",
         "views/erp_crm_menus.xml",
+        "security/project_service_security.xml",
+        "data/project_service_type_data.xml",
+        "data/project_task_sla_data.xml",
+        "views/project_service_type_views.xml",
+        "views/project_project_views.xml",
+        "views/project_task_type_views.xml",
+        "views/project_task_service_views.xml",
+        "views/project_task_sla_views.xml",
+        "views/sale_order_service_views.xml",
+        "views/res_partner_service_views.xml",
     ],
     "demo": [
         "data/res_users_demo.xml",
@@ -51,6 +61,7 @@
         "data/sale_order_demo.xml",
         "data/sale_funnel_robot_demo.xml",
         "data/sale_funnel_trigger_demo.xml",
+        "data/project_service_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -23,3 +23,12 @@ from . import account_payment
 from . import sale_funnel_robot_work
 from . import sale_funnel_robot_message
 from . import sale_funnel_robot_record
+from . import resource_calendar
+from . import project_service_type
+from . import project_task_type
+from . import project_project
+from . import project_sla_policy
+from . import project_task_sla
+from . import project_task_service
+from . import sale_order_service
+from . import res_partner_service

@@ -20,3 +20,7 @@ from . import test_cron_budget
 from . import test_sales_users
 from . import test_robot_engine
 from . import test_robot_security
+from . import test_service_sla
+from . import test_service_intake
+from . import test_service_security
+from . import test_service_tour

@@ -14,10 +14,11 @@ def format_minutes(env, minutes):
     return env._("%(minutes)s min", minutes=minutes)
 
 
-def deal_digest_body(lines):
-    """HTML list of deals for a digest: ``lines`` are (deal id, deal name, what about it) tuples."""
+def deal_digest_body(lines, model="sale.order"):
+    """HTML list of records for a digest: ``lines`` are (record id, name, what about it) tuples of ``model``
+    (deals by default; service requests pass ``project.task``)."""
     items = Markup("").join(
-        Markup('<li><a href="/odoo/sale.order/%s">%s</a>: %s</li>') % (deal_id, name, text)
-        for deal_id, name, text in lines
+        Markup('<li><a href="/odoo/%s/%s">%s</a>: %s</li>') % (model, record_id, name, text)
+        for record_id, name, text in lines
     )
     return Markup("<ul>%s</ul>") % items

@@ -1,0 +1,37 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ProjectProject(models.Model):
+    """A project flagged as a service desk: its tasks are service requests with SLA policies."""
+
+    _inherit = "project.project"
+
+    is_service_desk = fields.Boolean(
+        "Service Desk", help="Tasks of this project are service requests: customer, deal, type, priority and SLAs."
+    )
+    service_type_id = fields.Many2one(
+        "project.service.type",
+        "Default Request Type",
+        help="Type given to requests that come without one (e.g. by email).",
+    )
+    sla_policy_ids = fields.One2many("project.sla.policy", "project_id", "SLA Policies")
+    sla_at_risk_percent = fields.Float(
+        "At Risk After (%)",
+        default=50.0,
+        help="Share of an SLA's time after which a request is at risk (and its assignee reminded), unless the "
+        "policy sets its own.",
+    )
+
+    @api.constrains("sla_at_risk_percent")
+    def _check_sla_at_risk_percent(self):
+        for project in self:
+            if not 0 < project.sla_at_risk_percent < 100:
+                raise ValidationError(
+                    self.env._("At Risk After (%%) must be between 0 and 100 (project %(name)s).", name=project.name)
+                )
+
+    def _erp_crm_service_calendar(self):
+        """The working calendar of the project's SLAs: the project's, else its company's (may be empty)."""
+        self.ensure_one()
+        return self.resource_calendar_id or (self.company_id or self.env.company).resource_calendar_id

@@ -1,0 +1,176 @@
+from odoo import api, fields, models
+
+from .project_service_type import SERVICE_PRIORITIES, check_service_priority
+from .project_task_sla import OPEN_STATUSES, SLA_STATUSES
+
+SLA_STATUS_ORDER = ("failed", "at_risk", "ongoing", "reached")  # worst first: the request shows its worst SLA
+
+
+class ProjectTask(models.Model):
+    """Tasks of a service desk project are service requests: customer, deal, type, priority and SLAs."""
+
+    _inherit = "project.task"
+
+    is_service_request = fields.Boolean(related="project_id.is_service_desk", store=True, index=True)
+    service_type_id = fields.Many2one("project.service.type", "Request Type", tracking=True, index="btree_not_null")
+    service_priority = fields.Selection(
+        SERVICE_PRIORITIES,
+        "Service Priority",
+        compute="_compute_service_priority",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="Defaults from the request type (and the customer's ranking); it selects the request's SLA policies.",
+    )
+    service_order_id = fields.Many2one(
+        "sale.order",
+        "Deal",
+        index="btree_not_null",
+        tracking=True,
+        domain="[('partner_id', 'child_of', partner_id)]",
+        help="The deal or order the request is about (its products, deliveries and invoices).",
+    )
+    sla_ids = fields.One2many("project.task.sla", "task_id", "SLAs")
+    sla_status = fields.Selection(
+        SLA_STATUSES, "SLA Status", compute="_compute_sla_status", search="_search_sla_status"
+    )
+    sla_deadline = fields.Datetime("SLA Deadline", compute="_compute_sla_status")
+    sla_time_left = fields.Char("SLA Time Left", compute="_compute_sla_time_left")
+
+    @property
+    def TASK_PORTAL_READABLE_FIELDS(self):
+        # the customer sees what their request is and how urgent, not the SLA bookkeeping
+        return super().TASK_PORTAL_READABLE_FIELDS | {"is_service_request", "service_type_id", "service_priority"}
+
+    @api.depends("is_service_request", "service_type_id", "partner_id")
+    def _compute_service_priority(self):
+        for task in self:
+            task.service_priority = task._erp_crm_default_service_priority() if task.is_service_request else False
+
+    @api.depends("sla_ids.status", "sla_ids.deadline")
+    def _compute_sla_status(self):
+        for task in self:
+            statuses = set(task.sla_ids.mapped("status"))
+            task.sla_status = next((status for status in SLA_STATUS_ORDER if status in statuses), False)
+            open_lines = task.sla_ids.filtered(lambda line: line.status in OPEN_STATUSES)
+            task.sla_deadline = min(open_lines.mapped("deadline"), default=False)
+
+    def _search_sla_status(self, operator, value):
+        """Requests with an SLA in that status (a request may be at risk on one SLA and failed on another)."""
+        if operator != "in":
+            return NotImplemented
+        return [("sla_ids", "any", [("status", "in", list(value))])]
+
+    @api.depends("sla_ids.status", "sla_ids.deadline")
+    @api.depends_context("uid")
+    def _compute_sla_time_left(self):
+        now = fields.Datetime.now()
+        for task in self:
+            lines = task.sla_ids.filtered(lambda line: line.status != "reached").sorted("deadline")
+            task.sla_time_left = lines[:1]._time_left(now) if lines else False
+
+    def _erp_crm_default_service_priority(self):
+        """Hook: the priority a new request gets. The request type's default here; the customer ranking raises it
+        (an A customer's request is high)."""
+        self.ensure_one()
+        return self.service_type_id.default_priority or "normal"
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        projects = self.env["project.project"]
+        for vals in vals_list:
+            check_service_priority(self.env, vals.get("service_priority"), self.env._("Service Priority"))
+            project = projects.browse(vals.get("project_id") or self.env.context.get("default_project_id"))
+            if project and project.is_service_desk and not vals.get("service_type_id") and project.service_type_id:
+                vals["service_type_id"] = project.service_type_id.id
+        self._check_service_order_access(vals_list)
+        tasks = super().create(vals_list)
+        requests = tasks.filtered("is_service_request")
+        if requests:
+            requests._erp_crm_sla_sync()
+            for request in requests.filtered("partner_id"):
+                # the customer follows the request: replies thread on it, and the portal shows it to them only
+                request.message_subscribe(request.partner_id.ids)
+        return tasks
+
+    def write(self, vals):
+        check_service_priority(self.env, vals.get("service_priority"), self.env._("Service Priority"))
+        self._check_service_order_access([vals])
+        was_waiting = {task.id: task.stage_id.is_customer_wait for task in self} if "stage_id" in vals else {}
+        result = super().write(vals)
+        if {"stage_id", "state", "service_type_id", "service_priority", "project_id"} & vals.keys():
+            # a task moved out of a service desk is synced too: its open SLAs go
+            tasks = self if "project_id" in vals else self.filtered("is_service_request")
+            if tasks:
+                tasks._erp_crm_sla_after_write(vals, was_waiting)
+        return result
+
+    @api.model
+    def _check_service_order_access(self, vals_list):
+        """A request may only point at a deal its author may read (the link does not move the deal)."""
+        if self.env.su:
+            return
+        order_ids = {vals["service_order_id"] for vals in vals_list if vals.get("service_order_id")}
+        if order_ids:
+            self.env["sale.order"].browse(order_ids).check_access("read")
+
+    # ------------------------------------------------------------
+    # BUSINESS: SLA lines
+    # ------------------------------------------------------------
+
+    def _erp_crm_sla_lines(self):
+        # sudo: SLA lines are the request's bookkeeping, written by the system for whoever may edit the request
+        # (service users only read them).
+        return self.sudo().sla_ids
+
+    def _erp_crm_sla_sync(self):
+        """Give each request the SLA lines of its project's matching policies, counted from its arrival; drop the
+        open lines of policies that no longer match (after a change of type or priority)."""
+        now = fields.Datetime.now()
+        stale = self.env["project.task.sla"].sudo()
+        new_lines = []
+        for task in self:
+            lines = task._erp_crm_sla_lines()
+            policies = task.project_id.sla_policy_ids.filtered(lambda policy, task=task: policy._matches(task))
+            if not task.is_service_request:
+                policies = policies.browse()
+            stale |= lines.filtered(lambda line, p=policies: line.policy_id not in p and line.status in OPEN_STATUSES)
+            calendar = task.project_id._erp_crm_service_calendar()
+            # counted from the request's arrival: the start of its first SLAs (now, when it is created)
+            start = min(lines.mapped("start_at"), default=now)
+            new_lines += [stale._prepare_line(task, policy, start, calendar) for policy in policies - lines.policy_id]
+        stale.unlink()
+        if new_lines:
+            lines = self.env["project.task.sla"].sudo().create(new_lines)
+            for task, task_lines in lines.grouped("task_id").items():
+                # a request typed in at a later stage (already answered) has reached those targets at once
+                task._erp_crm_sla_reached(task_lines)._reach(now)
+                if task.stage_id.is_customer_wait:
+                    task_lines._pause(now)
+
+    def _erp_crm_sla_after_write(self, vals, was_waiting):
+        if {"service_type_id", "service_priority", "project_id"} & vals.keys():
+            self._erp_crm_sla_sync()
+        if not {"stage_id", "state"} & vals.keys():
+            return
+        now = fields.Datetime.now()
+        for task in self:
+            lines = task._erp_crm_sla_lines()
+            waiting = task.stage_id.is_customer_wait
+            if was_waiting.get(task.id) and not waiting:
+                lines._resume(now)
+            elif waiting and not was_waiting.get(task.id, waiting):
+                lines._pause(now)
+            task._erp_crm_sla_reached(lines)._reach(now)
+
+    def _erp_crm_sla_reached(self, lines):
+        """The SLA ``lines`` whose target the request has reached: its stage or a later one, or closed as done."""
+        self.ensure_one()
+        if self.state == "1_done":
+            return lines
+        key = (self.stage_id.sequence, self.stage_id.id)
+        return lines.filtered(lambda line: line.stage_id and key >= (line.stage_id.sequence, line.stage_id.id))

@@ -1,0 +1,51 @@
+from datetime import datetime, timedelta
+
+import pytz
+
+from odoo import models
+
+
+class ResourceCalendar(models.Model):
+    """erp_crm's working-time arithmetic, to the minute: stage robots, stage time limits and service SLAs."""
+
+    _inherit = "resource.calendar"
+
+    def _erp_crm_add_working_time(self, start, amount, unit):
+        """``start`` plus ``amount`` ``unit`` of this calendar's working time (naive UTC in and out).
+
+        Minutes and hours are counted inside the calendar's working hours, in its time zone, public holidays
+        (global leaves of the calendar) skipped: Friday 17:50 + 15 min on a Mon-Fri 8-18 calendar is Monday 08:05.
+        Working days are counted by the calendar itself (``plan_days``): the same time of day, ``amount`` working
+        days later (Friday 17:50 + 1 working day is Monday 17:50; a start outside working hours counts from the
+        next working moment). A calendar without working time falls back to plain clock time.
+        """
+        self.ensure_one()
+        if not amount:
+            return start
+        if unit == "working_days":
+            return self._erp_crm_add_working_days(start, amount)
+        hours = amount / 60.0 if unit == "minutes" else float(amount)
+        return self.plan_hours(hours, start, compute_leaves=True) or start + timedelta(hours=hours)
+
+    def _erp_crm_add_working_days(self, start, days):
+        """The same local time ``days`` working days after ``start`` (or its next working moment)."""
+        tz = pytz.timezone(self.tz or "UTC")
+        begin = pytz.utc.localize(start)
+        intervals = self._work_intervals_batch(begin, begin + timedelta(days=28))[False]
+        begin = next((max(begin, iv_start) for iv_start, iv_stop, _meta in intervals if iv_stop > begin), None)
+        if begin is None:
+            return start + timedelta(days=days)
+        # plan_days counts the day of ``begin`` as the first one: the day we want is the next ``days``-th.
+        day_end = self.plan_days(days + 1, begin, compute_leaves=True)
+        if not day_end:
+            return start + timedelta(days=days)
+        local_begin, local_end = begin.astimezone(tz), day_end.astimezone(tz)
+        same_time = tz.localize(datetime.combine(local_end.date(), local_begin.time().replace(tzinfo=None)))
+        return min(same_time, local_end).astimezone(pytz.utc).replace(tzinfo=None)
+
+    def _erp_crm_working_minutes(self, start, end):
+        """Whole working minutes of this calendar between two naive UTC datetimes (0 when ``end`` <= ``start``)."""
+        self.ensure_one()
+        if not start or not end or end <= start:
+            return 0
+        return round(self.get_work_hours_count(start, end, compute_leaves=True) * 60)

@@ -1,0 +1,49 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class SaleOrder(models.Model):
+    """The deal's service requests: a smart button counting them and “Open a service request”."""
+
+    _inherit = "sale.order"
+
+    service_request_ids = fields.One2many("project.task", "service_order_id", "Service Requests")
+    service_request_count = fields.Integer("Service Request Count", compute="_compute_service_request_count")
+
+    @api.depends("service_request_ids")
+    def _compute_service_request_count(self):
+        counts = dict(
+            self.env["project.task"]._read_group(
+                [("service_order_id", "in", self.ids)], ["service_order_id"], ["__count"]
+            )
+        )
+        for order in self:
+            order.service_request_count = counts.get(order, 0)
+
+    def action_view_service_requests(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("erp_crm.project_task_action_service")
+        action["domain"] = [("service_order_id", "=", self.id)]
+        action["context"] = {"default_service_order_id": self.id, "default_partner_id": self.partner_id.id}
+        return action
+
+    def action_open_service_request(self):
+        """A new service request about this deal, in the first service desk of the deal's company."""
+        self.ensure_one()
+        project = self.env["project.project"].search(
+            [("is_service_desk", "=", True), ("company_id", "in", [self.company_id.id, False])], limit=1
+        )
+        if not project:
+            raise UserError(self.env._("No service desk yet: tick Service Desk on a project's settings first."))
+        return {
+            "name": self.env._("New Service Request"),
+            "type": "ir.actions.act_window",
+            "res_model": "project.task",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                "default_project_id": project.id,
+                "default_partner_id": self.partner_id.id,
+                "default_service_order_id": self.id,
+            },
+        }
