@@ -12,6 +12,30 @@ def funnel_stage_commands(*stages):
     ]
 
 
+def create_berlin_office_calendar(env):
+    """A Mon-Fri 08:00-18:00 working calendar in Berlin (the window installer's), 10 hours a day."""
+    return env["resource.calendar"].create(
+        {
+            "name": "Mon-Fri 08:00-18:00",
+            "tz": "Europe/Berlin",
+            "hours_per_day": 10,
+            "attendance_ids": [Command.clear()]
+            + [
+                Command.create(
+                    {
+                        "name": f"Day {day}",
+                        "dayofweek": str(day),
+                        "hour_from": 8,
+                        "hour_to": 18,
+                        "day_period": "full_day",
+                    }
+                )
+                for day in range(5)
+            ],
+        }
+    )
+
+
 class ErpCrmCommon(SaleCommon):
     """A window-installation funnel, its team and users of each erp_crm group."""
 

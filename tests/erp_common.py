@@ -1,3 +1,5 @@
+from datetime import date
+
 from odoo.fields import Command
 from odoo.tests import new_test_user
 
@@ -43,6 +45,20 @@ class ErpTriggerCommon(ErpCrmCommon):
 
     def _down_payment(self, deal, percent=50.0, post=True):
         return deal._erp_crm_create_down_payment_invoice(percent, post=post)
+
+    def _overdue_invoice(self, amount):
+        """A posted invoice of the customer for old windows, due on 31 January 2026."""
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.partner.id,
+                "invoice_date": date(2026, 1, 1),
+                "invoice_date_due": date(2026, 1, 31),
+                "invoice_line_ids": [Command.create({"name": "Old windows", "quantity": 1, "price_unit": amount})],
+            }
+        )
+        invoice.action_post()
+        return invoice
 
     def _pay(self, invoices, amount=None, user=None, **values):
         """Register a payment on ``invoices`` as the accountant would (one payment for all of them)."""

@@ -5,7 +5,7 @@ from datetime import datetime
 from odoo.fields import Command
 from odoo.tests import new_test_user
 
-from .common import ErpCrmCommon
+from .common import ErpCrmCommon, create_berlin_office_calendar
 
 # March 2026: Berlin is UTC+1. Friday 6 March 16:00 Berlin; Monday 9 March is a public holiday in some tests.
 FRIDAY_16_BERLIN = datetime(2026, 3, 6, 15, 0)
@@ -18,26 +18,7 @@ class ServiceCommon(ErpCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Mon-Fri 08:00-18:00",
-                "tz": "Europe/Berlin",
-                "hours_per_day": 10,
-                "attendance_ids": [Command.clear()]
-                + [
-                    Command.create(
-                        {
-                            "name": f"Day {day}",
-                            "dayofweek": str(day),
-                            "hour_from": 8,
-                            "hour_to": 18,
-                            "day_period": "full_day",
-                        }
-                    )
-                    for day in range(5)
-                ],
-            }
-        )
+        cls.calendar = create_berlin_office_calendar(cls.env)
         cls.env.company.resource_calendar_id = cls.calendar
         cls.user_tech = new_test_user(
             cls.env, login="erp_crm_tech", groups="project.group_project_user", name="Theo Technician", tz="UTC"

@@ -1,7 +1,4 @@
-from datetime import date
-
 from odoo.exceptions import AccessError, UserError
-from odoo.fields import Command
 from odoo.tests import freeze_time, tagged
 
 from .erp_common import ErpTriggerCommon
@@ -116,16 +113,7 @@ class TestAccountant(ErpTriggerCommon):
     @freeze_time("2026-03-20")
     def test_overdue_invoices_gate(self):
         self.stage_production.gate_no_overdue_invoices = True
-        old = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.partner.id,
-                "invoice_date": date(2026, 1, 1),
-                "invoice_date_due": date(2026, 1, 31),
-                "invoice_line_ids": [Command.create({"name": "Old windows", "quantity": 1, "price_unit": 250.0})],
-            }
-        )
-        old.action_post()
+        old = self._overdue_invoice(250.0)
         deal = self._create_deal(stage_id=self.stage_payment.id)
         with self.assertRaisesRegex(UserError, r"has 1 overdue invoice\(s\), \$\s?250.00 due"):
             deal.write({"stage_id": self.stage_production.id})

@@ -8,7 +8,7 @@ from odoo.fields import Command
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import ErpCrmCommon
+from .common import ErpCrmCommon, create_berlin_office_calendar
 
 # Friday 2026-03-06 17:50 in Berlin (CET, UTC+1) is 16:50 UTC.
 FRIDAY_1750_BERLIN = datetime(2026, 3, 6, 16, 50)
@@ -22,26 +22,7 @@ class RobotCommon(ErpCrmCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.calendar = cls.env["resource.calendar"].create(
-            {
-                "name": "Mon-Fri 08:00-18:00",
-                "tz": "Europe/Berlin",
-                "hours_per_day": 10,
-                "attendance_ids": [Command.clear()]
-                + [
-                    Command.create(
-                        {
-                            "name": f"Day {day}",
-                            "dayofweek": str(day),
-                            "hour_from": 8,
-                            "hour_to": 18,
-                            "day_period": "full_day",
-                        }
-                    )
-                    for day in range(5)
-                ],
-            }
-        )
+        cls.calendar = create_berlin_office_calendar(cls.env)
         cls.env.company.resource_calendar_id = cls.calendar
         cls.user_surveyor = new_test_user(
             cls.env,

@@ -1,7 +1,5 @@
 """The holes a probe found (issue 7), replayed as the attacking user calls it over RPC: refused, nothing written."""
 
-from datetime import date
-
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.tests import freeze_time, new_test_user, tagged
@@ -195,16 +193,7 @@ class TestSystemMessagesAndPortal(ErpTriggerCommon):
         self.stage_production.write(
             {"trigger": "down_payment_paid", "trigger_percent": 10.0, "gate_no_overdue_invoices": True}
         )
-        old = self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.partner.id,
-                "invoice_date": date(2026, 1, 1),
-                "invoice_date_due": date(2026, 1, 31),
-                "invoice_line_ids": [Command.create({"name": "Old windows", "quantity": 1, "price_unit": 12345.67})],
-            }
-        )
-        old.action_post()
+        self._overdue_invoice(12345.67)
         deal = self._create_deal(user_id=self.user_sales.id)
         invoice = self._down_payment(deal, 50.0)
         self._pay(invoice)  # paid by the accountant: the trigger is met, the overdue gate holds the deal
