@@ -39,6 +39,13 @@
         "wizard/sale_order_lost_views.xml",
         "wizard/sale_order_dry_run_views.xml",
         "wizard/sale_funnel_robot_copy_views.xml",
+        # Analytics, forecast and targets (before the menus, which open them)
+        "security/erp_crm_analytics_security.xml",
+        "data/ir_cron_analytics_data.xml",
+        "reports/sale_funnel_report_views.xml",
+        "reports/sale_forecast_report_views.xml",
+        "reports/sale_kpi_report_views.xml",
+        "views/sale_target_views.xml",
         "views/erp_crm_menus.xml",
     ],
     "demo": [
@@ -53,6 +60,9 @@
         "data/sale_funnel_trigger_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "erp_crm/static/src/**/*",
+        ],
         "web.assets_tests": [
             "erp_crm/static/tests/tours/*.js",
         ],

@@ -20,3 +20,6 @@ from . import stock_picking
 from . import mrp_production
 from . import project_task
 from . import account_payment
+from . import sale_funnel_forecast
+from . import sale_order_forecast
+from . import sale_target
