@@ -46,6 +46,7 @@
         "reports/sale_forecast_report_views.xml",
         "reports/sale_kpi_report_views.xml",
         "views/sale_target_views.xml",
+        "views/sale_order_forecast_views.xml",
         "views/erp_crm_menus.xml",
     ],
     "demo": [
