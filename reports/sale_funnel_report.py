@@ -152,6 +152,23 @@ class SaleFunnelReport(models.Model):
             return SQL("PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY %s)", column("median_hours"))
         return super()._read_group_select(aggregate_spec, query)
 
+    def _read_group_orderby(self, order, groupby_terms, query):
+        """Order stage groups by the stage's sequence carried by the rows (an aggregate), not by joining the
+        stage table on the group key, which keeps PostgreSQL from grouping in parallel (twice the time on a
+        large history)."""
+        if not order:
+            return super()._read_group_orderby(order, groupby_terms, query)
+        terms = []
+        for part in order.split(","):
+            term, __, direction = part.strip().partition(" ")
+            if term == "stage_id" and term in groupby_terms:
+                direction = SQL("DESC") if direction.strip().upper().startswith("DESC") else SQL("ASC")
+                sequence = self._field_to_sql(self._table, "stage_sequence", query)
+                terms.append(SQL("MIN(%s) %s, %s %s", sequence, direction, groupby_terms[term], direction))
+            else:
+                terms.append(super()._read_group_orderby(part, groupby_terms, query))
+        return SQL(", ").join(terms)
+
     # ------------------------------------------------------------
     # FUNNEL CHART
     # ------------------------------------------------------------

@@ -100,6 +100,10 @@ class TestFunnelAnalysis(AnalyticsCommon):
         self.assertAlmostEqual(measure["median_hours:avg"], 668)
         self.assertEqual(stages["Won"]["entered_count:sum"], 1)
         self.assertEqual(stages["Lost"]["entered_count:sum"], 1)
+        # Groups come in the stages' order (by sequence, as in the pipeline).
+        self.assertEqual(list(stages), ["First call", "Measurement", "Won", "Lost"])
+        self.stage_lost.sequence = -1
+        self.assertEqual(list(self._by_stage()), ["Lost", "First call", "Measurement", "Won"])
 
     def test_by_month_source_and_period(self):
         Report = self.env["sale.funnel.report"]
