@@ -1,8 +1,37 @@
+from contextlib import contextmanager
+
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL, drop_view_if_exists
 
 from ..models.sale_funnel_stage import STAGE_KINDS
+
+ANALYSIS_WORK_MEM = "32MB"  # sorts and hashes of an analysis of 500,000 history rows stay in memory
+
+
+@contextmanager
+def one_core(env):
+    """Run an analysis on one core, with the memory to group in it: PostgreSQL would otherwise give a large
+    grouping parallel workers, which take the cores the people moving deals need (see bench/bench_analytics.py
+    and the README's figures). Both settings are local to the transaction and restored after."""
+    previous = env.execute_query(
+        SQL(
+            """SELECT current_setting('max_parallel_workers_per_gather'), current_setting('work_mem'),
+                      set_config('max_parallel_workers_per_gather', '0', true),
+                      set_config('work_mem', %s, true)""",
+            ANALYSIS_WORK_MEM,
+        )
+    )[0]
+    try:
+        yield
+    finally:
+        env.execute_query(
+            SQL(
+                """SELECT set_config('max_parallel_workers_per_gather', %s, true), set_config('work_mem', %s, true)""",
+                previous[0],
+                previous[1],
+            )
+        )
 
 
 class SaleFunnelReport(models.Model):
@@ -138,6 +167,10 @@ class SaleFunnelReport(models.Model):
     def init(self):
         drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
+
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        with one_core(self.env):
+            return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
     def _read_group_select(self, aggregate_spec, query):
         # Rates are ratios of sums and the median a percentile, so that they are right for any grouping.

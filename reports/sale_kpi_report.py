@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL, drop_view_if_exists
 
+from .sale_funnel_report import one_core
+
 KPI_KINDS = [
     ("activity_done", "Activity Done"),
     ("activity_open", "Open Activity"),
@@ -147,6 +149,10 @@ class SaleKpiReport(models.Model):
     def init(self):
         drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
+
+    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
+        with one_core(self.env):
+            return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
     def _read_group_select(self, aggregate_spec, query):
         def column(fname):

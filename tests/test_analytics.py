@@ -4,7 +4,7 @@ from psycopg2.errors import CheckViolation
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import freeze_time, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import ErpCrmCommon
 
@@ -176,11 +176,22 @@ class TestFunnelAnalysis(AnalyticsCommon):
         self.assertEqual(sally["stages"][0]["entered"], 2)
         self.assertEqual(sally["lost_count"], 0)
 
+    def test_analysis_settings_are_restored(self):
+        def settings():
+            return self.env.execute_query(
+                SQL("SELECT current_setting('max_parallel_workers_per_gather'), current_setting('work_mem')")
+            )[0]
+
+        before = settings()
+        self._by_stage()
+        self.env["sale.kpi.report"].formatted_read_group([], ["user_id"], ["won_count:sum"])
+        self.assertEqual(settings(), before)
+
     def test_funnel_chart_query_count(self):
         Report = self.env["sale.funnel.report"].with_user(self.user_all)
         Report.get_funnel_chart_data(self.funnel.id)
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=6):
+        with self.assertQueryCount(__system__=8):  # funnels, stages, the grouping between two settings
             Report.get_funnel_chart_data(self.funnel.id)
 
 
