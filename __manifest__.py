@@ -47,6 +47,8 @@
         "reports/sale_kpi_report_views.xml",
         "views/sale_target_views.xml",
         "views/sale_order_forecast_views.xml",
+        "views/sale_order_portal_templates.xml",
+        "views/sale_funnel_stage_portal_views.xml",
         "views/erp_crm_menus.xml",
     ],
     "demo": [

@@ -23,3 +23,4 @@ from . import account_payment
 from . import sale_funnel_forecast
 from . import sale_order_forecast
 from . import sale_target
+from . import sale_order_portal
