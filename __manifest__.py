@@ -14,6 +14,7 @@
         "base_automation",
         "mail",
         "resource",
+        "spreadsheet_dashboard",
     ],
     "data": [
         "security/erp_crm_groups.xml",
@@ -49,6 +50,7 @@
         "views/sale_order_forecast_views.xml",
         "views/sale_order_portal_templates.xml",
         "views/sale_funnel_stage_portal_views.xml",
+        "data/spreadsheet_dashboard_data.xml",
         "views/erp_crm_menus.xml",
     ],
     "demo": [

@@ -16,3 +16,4 @@ from . import test_window_story
 from . import test_won_lost
 from . import test_analytics
 from . import test_analytics_portal
+from . import test_analytics_dashboard
