@@ -1,6 +1,7 @@
 from contextlib import contextmanager
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, drop_view_if_exists
 
@@ -207,6 +208,7 @@ class SaleFunnelReport(models.Model):
     # ------------------------------------------------------------
 
     @api.model
+    @api.readonly
     def get_funnel_chart_data(self, funnel_id=False, period=False):
         """Stages of one funnel with the deals that entered each, their amount and the conversion to the next.
 
@@ -226,7 +228,13 @@ class SaleFunnelReport(models.Model):
             return result
         domain = Domain("funnel_id", "=", funnel.id)
         if period:
-            date_from = fields.Datetime.subtract(fields.Datetime.now(), days=int(period))
+            try:
+                days = int(period)
+            except (TypeError, ValueError):
+                raise UserError(
+                    self.env._("The period of the funnel chart is a number of days, not “%(period)s”.", period=period)
+                ) from None
+            date_from = fields.Datetime.subtract(fields.Datetime.now(), days=days)
             domain &= Domain("date", ">=", date_from)
         groups = self._read_group(
             domain,

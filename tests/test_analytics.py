@@ -2,7 +2,7 @@ from datetime import date
 
 from psycopg2.errors import CheckViolation
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, tagged
 from odoo.tools import SQL, mute_logger
 
@@ -175,6 +175,8 @@ class TestFunnelAnalysis(AnalyticsCommon):
         sally = self.env["sale.funnel.report"].with_user(self.user_sales).get_funnel_chart_data(self.funnel.id)
         self.assertEqual(sally["stages"][0]["entered"], 2)
         self.assertEqual(sally["lost_count"], 0)
+        with self.assertRaises(UserError):
+            self.env["sale.funnel.report"].get_funnel_chart_data(self.funnel.id, period="soon")
 
     def test_analysis_settings_are_restored(self):
         def settings():
