@@ -23,16 +23,15 @@ def one_core(env):
             ANALYSIS_WORK_MEM,
         )
     )[0]
-    try:
-        yield
-    finally:
-        env.execute_query(
-            SQL(
-                """SELECT set_config('max_parallel_workers_per_gather', %s, true), set_config('work_mem', %s, true)""",
-                previous[0],
-                previous[1],
-            )
+    yield
+    # Restored on success only: after an error, the rollback that follows undoes these local settings too.
+    env.execute_query(
+        SQL(
+            """SELECT set_config('max_parallel_workers_per_gather', %s, true), set_config('work_mem', %s, true)""",
+            previous[0],
+            previous[1],
         )
+    )
 
 
 class SaleFunnelReport(models.Model):
