@@ -16,6 +16,7 @@ class SaleOrder(models.Model):
         precompute=True,
         copy=False,
         tracking=True,
+        groups="base.group_user",
         help="When the deal should be won; by default its order date plus the funnel's average cycle. "
         "The weighted forecast counts open deals in this month.",
     )

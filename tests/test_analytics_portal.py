@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -93,6 +94,16 @@ class TestPortalProgress(HttpCase):
         self.assertIn("o_erp_crm_step_current", page)
         response = self.url_open(f"/my/orders/{self.deal_ann.id}")
         self.assertNotIn("bay window", response.text)
+
+    def test_customer_reads_no_forecast_over_rpc(self):
+        deal = self.deal_ann.with_user(self.user_ann)
+        self.assertTrue(deal.read(["name"]))
+        with self.assertRaises(AccessError):
+            deal.read(["date_expected_close"])
+        with self.assertRaises(AccessError):
+            self.env["sale.funnel.report"].with_user(self.user_ann).search_read([], ["order_id"])
+        with self.assertRaises(AccessError):
+            self.stage_measure.with_user(self.user_ann).read(["customer_note"])
 
     def test_lost_deal_shows_no_progress(self):
         self.deal_ann._mark_lost(self.env.ref("erp_crm.sale_lost_reason_price"))
