@@ -14,6 +14,7 @@
         "base_automation",
         "mail",
         "resource",
+        "spreadsheet_dashboard",
     ],
     "data": [
         "security/erp_crm_groups.xml",
@@ -39,6 +40,17 @@
         "wizard/sale_order_lost_views.xml",
         "wizard/sale_order_dry_run_views.xml",
         "wizard/sale_funnel_robot_copy_views.xml",
+        # Analytics, forecast and targets (before the menus, which open them)
+        "security/erp_crm_analytics_security.xml",
+        "data/ir_cron_analytics_data.xml",
+        "reports/sale_funnel_report_views.xml",
+        "reports/sale_forecast_report_views.xml",
+        "reports/sale_kpi_report_views.xml",
+        "views/sale_target_views.xml",
+        "views/sale_order_forecast_views.xml",
+        "views/sale_order_portal_templates.xml",
+        "views/sale_funnel_stage_portal_views.xml",
+        "data/spreadsheet_dashboard_data.xml",
         "views/erp_crm_menus.xml",
         "security/project_service_security.xml",
         "data/project_service_type_data.xml",
@@ -64,6 +76,9 @@
         "data/project_service_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "erp_crm/static/src/**/*",
+        ],
         "web.assets_tests": [
             "erp_crm/static/tests/tours/*.js",
         ],

@@ -32,3 +32,7 @@ from . import project_task_sla
 from . import project_task_service
 from . import sale_order_service
 from . import res_partner_service
+from . import sale_funnel_forecast
+from . import sale_order_forecast
+from . import sale_target
+from . import sale_order_portal

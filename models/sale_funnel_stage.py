@@ -78,6 +78,15 @@ class SaleFunnelStage(models.Model):
         help="Entering this stage confirms the quotation: made-to-order and manufacture routes create their "
         "manufacturing orders. A confirmation error refuses the move.",
     )
+    # Customer's progress page (portal order page)
+    internal = fields.Boolean(
+        string="Internal Stage", help="Hidden from customers: their order page shows the last stage before it."
+    )
+    customer_note = fields.Char(
+        string="Shown to Customers",
+        translate=True,
+        help="What the customer reads about this step on their order page, e.g. “We measure your windows on site”.",
+    )
 
     _probability_range = models.Constraint(
         "CHECK(probability >= 0 AND probability <= 100)", "A stage's probability must be between 0 and 100%."

@@ -25,21 +25,44 @@ class SaleFunnelStageHistory(models.Model):
         aggregator="avg",
         help="Time spent in the stage, in calendar hours; set when the deal leaves the stage.",
     )
+    # Analytics: where the deal went when it left (set with date_out, read by the funnel analysis)
+    to_stage_id = fields.Many2one(
+        "sale.funnel.stage", string="Left To", readonly=True, ondelete="set null", index="btree_not_null"
+    )
 
     def _close_open_rows(self, orders, date):
-        """Close the open rows of ``orders`` at ``date`` in one statement (every stage move does this)."""
+        """Close the open rows of ``orders`` at ``date`` in one statement (every stage move does this).
+
+        The orders already hold their new stage (in cache): it is recorded as where each row was left to.
+        """
         self.flush_model()
+        moves = SQL(", ").join(SQL("(%s, %s::int)", order.id, order.stage_id.id or None) for order in orders)
         self.env.execute_query(
             SQL(
-                """UPDATE sale_funnel_stage_history
+                """UPDATE sale_funnel_stage_history h
                       SET date_out = %(date)s,
-                          duration_hours = EXTRACT(EPOCH FROM (%(date)s - date_in)) / 3600.0,
+                          duration_hours = EXTRACT(EPOCH FROM (%(date)s - h.date_in)) / 3600.0,
+                          to_stage_id = moves.stage_id,
                           write_uid = %(uid)s,
                           write_date = NOW() AT TIME ZONE 'UTC'
-                    WHERE order_id IN %(order_ids)s AND date_out IS NULL""",
+                     FROM (VALUES %(moves)s) AS moves(order_id, stage_id)
+                    WHERE h.order_id = moves.order_id AND h.date_out IS NULL""",
                 date=date,
                 uid=self.env.uid,
-                order_ids=tuple(orders.ids),
+                moves=moves,
             )
         )
-        self.invalidate_model(["date_out", "duration_hours", "write_uid", "write_date"])
+        self.invalidate_model(["date_out", "duration_hours", "to_stage_id", "write_uid", "write_date"])
+
+    def init(self):
+        # Rows closed before "Left To" existed get it from the next row of their deal.
+        self.env.execute_query(
+            SQL(
+                """UPDATE sale_funnel_stage_history h
+                      SET to_stage_id = nxt.stage_id
+                     FROM sale_funnel_stage_history nxt
+                    WHERE h.to_stage_id IS NULL AND h.date_out IS NOT NULL
+                      AND nxt.order_id = h.order_id AND nxt.date_in = h.date_out
+                      AND nxt.from_stage_id IS NOT DISTINCT FROM h.stage_id AND nxt.id > h.id"""
+            )
+        )

@@ -1,1 +1,3 @@
-
+from . import sale_funnel_report
+from . import sale_forecast_report
+from . import sale_kpi_report

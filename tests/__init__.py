@@ -24,3 +24,6 @@ from . import test_service_sla
 from . import test_service_intake
 from . import test_service_security
 from . import test_service_tour
+from . import test_analytics
+from . import test_analytics_portal
+from . import test_analytics_dashboard

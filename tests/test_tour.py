@@ -1,4 +1,7 @@
-from odoo.tests import HttpCase, new_test_user, tagged
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
 
 from .common import funnel_stage_commands
 
@@ -40,3 +43,26 @@ class TestDealTour(HttpCase):
         robot = self.env["sale.funnel.robot"].search([("name", "=", "Measure on site")])
         self.assertEqual(robot.stage_id.name, "Measurement")
         self.assertEqual((robot.kind, robot.deadline_amount), ("activity", 4))
+
+
+@tagged("post_install", "-at_install", "erp_crm")
+class TestFunnelChartTour(HttpCase):
+    def test_funnel_chart(self):
+        stages = funnel_stage_commands(
+            ("First call", "open"), ("Measurement", "open"), ("Won", "won"), ("Lost", "lost")
+        )
+        funnel = self.env["sale.funnel"].create({"name": "Chart windows", "stage_ids": stages})
+        __, measure, won, __ = funnel.stage_ids
+        user = new_test_user(self.env, login="erp_crm_chart", groups="erp_crm.erp_crm_group_all_deals")
+        partner = self.env["res.partner"].create({"name": "Chart customer"})
+        reason = self.env.ref("erp_crm.sale_lost_reason_price")
+        with freeze_time(fields.Datetime.now() - timedelta(days=60)):
+            deals = self.env["sale.order"].create(
+                [{"partner_id": partner.id, "funnel_id": funnel.id, "user_id": user.id} for __ in range(3)]
+            )
+            deals[:2].write({"stage_id": measure.id})
+            deals[2]._mark_lost(reason)
+        deals[0].write({"stage_id": won.id})  # now: within the last 30 days
+        self.start_tour(
+            "/odoo/action-erp_crm.sale_funnel_report_action_chart", "erp_crm_funnel_chart_tour", login=user.login
+        )
