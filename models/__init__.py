@@ -20,3 +20,4 @@ from . import stock_picking
 from . import mrp_production
 from . import project_task
 from . import account_payment
+from . import sale_order_ui
