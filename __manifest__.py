@@ -53,6 +53,9 @@
         "data/sale_funnel_trigger_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "erp_crm/static/src/**/*",
+        ],
         "web.assets_tests": [
             "erp_crm/static/tests/tours/*.js",
         ],
