@@ -55,6 +55,11 @@
     "assets": {
         "web.assets_backend": [
             "erp_crm/static/src/**/*",
+            ("remove", "erp_crm/static/src/activity_view/**/*"),
+        ],
+        # The activity view is loaded lazily, with mail's own activity view.
+        "web.assets_backend_lazy": [
+            "erp_crm/static/src/activity_view/**/*",
         ],
         "web.assets_tests": [
             "erp_crm/static/tests/tours/*.js",

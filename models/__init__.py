@@ -21,3 +21,4 @@ from . import mrp_production
 from . import project_task
 from . import account_payment
 from . import sale_order_ui
+from . import mail_activity_deadline

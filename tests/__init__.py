@@ -16,3 +16,4 @@ from . import test_window_story
 from . import test_won_lost
 from . import test_payment_request
 from . import test_deal_screens
+from . import test_activity_deadline
