@@ -42,15 +42,16 @@
         "views/erp_crm_menus.xml",
     ],
     "demo": [
+        "data/res_company_demo.xml",
         "data/res_users_demo.xml",
         "data/sale_funnel_demo.xml",
         "data/crm_team_demo.xml",
         "data/utm_source_demo.xml",
         "data/res_partner_demo.xml",
         "data/product_demo.xml",
-        "data/sale_order_demo.xml",
         "data/sale_funnel_robot_demo.xml",
         "data/sale_funnel_trigger_demo.xml",
+        "data/sale_order_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -22,3 +22,4 @@ from . import project_task
 from . import account_payment
 from . import sale_order_ui
 from . import mail_activity_deadline
+from . import sale_order_demo

@@ -41,7 +41,7 @@ class SaleOrder(models.Model):
         total = self.amount_total
         # sudo: the customer document states the invoice's amount even when printed by a user without
         # accounting rights; only amounts of this deal's own invoice are read.
-        invoice = self.sudo()._get_down_payment_invoices().filtered(lambda m: m.state == "posted")[:1]
+        invoice = self.sudo()._get_down_payment_invoices().filtered(lambda m: m.state == "posted").sorted("id")[:1]
         percent = self._erp_crm_down_payment_percent()
         if invoice:
             due_now = invoice.amount_total
