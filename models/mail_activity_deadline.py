@@ -7,7 +7,7 @@ class MailActivity(models.Model):
 
     _inherit = "mail.activity"
 
-    @api.depends("deadline_at")
+    @api.depends("active", "date_deadline", "deadline_at")
     def _compute_state(self):
         result = super()._compute_state()
         now = fields.Datetime.now()
