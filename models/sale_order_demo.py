@@ -84,7 +84,8 @@ class SaleOrder(models.Model):
     def _erp_crm_demo_enter(self, stage, step, now):
         """Do what leads to ``stage`` in the story; the triggers move the deal, else the salesperson does."""
         if stage.name == "Measurement":
-            self.appointment_at = now + timedelta(minutes=step.get("appointment_minutes", 60 * 24))
+            appointment = now + timedelta(minutes=step.get("appointment_minutes", 60 * 24))
+            self.appointment_at = appointment.replace(minute=0, second=0, microsecond=0)
         elif stage.name == "Payment" and self.state == "draft":
             self.action_quotation_sent()  # the quotation agreed in Approval went out
         elif stage.name == "Production":
@@ -177,9 +178,34 @@ class SaleOrder(models.Model):
                     tz = activity.user_id.tz or self.env.user.tz or "UTC"
                     day = fields.Date.context_today(activity.with_context(tz=tz), deadline)
                     activity.write({"deadline_at": deadline, "date_deadline": day})
+        self._erp_crm_demo_date_back_messages(rows, new_in)
         first_in = new_in[rows[0]] if rows else date_stage
         vals = {"date_stage": date_stage}
         if self.state in ("draft", "sent"):
             vals["date_order"] = first_in
         self.write(vals)  # no stage in vals: only the dates move, the deal stays in its stage
         self._set_stage_time_limit()
+
+    def _erp_crm_demo_date_back_messages(self, rows, new_in):
+        """The chatter follows the history: each message is dated in the stage entry it was written in."""
+        if not rows:
+            return
+        entry = rows[0]
+        remaining = list(rows)
+        # sudo: demo data only dates its own messages back.
+        messages = (
+            self.env["mail.message"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", self.id)], order="id")
+        )
+        for offset, message in enumerate(messages):
+            moved_to = message.tracking_value_ids.filtered(lambda t: t.field_id.name == "stage_id").new_value_integer
+            if moved_to:
+                entered = next((row for row in remaining if row.stage_id.id == moved_to), None)
+                if entered:
+                    entry = entered
+                    remaining = remaining[remaining.index(entered) + 1 :]
+            following = rows[list(rows).index(entry) + 1] if entry != rows[-1] else None
+            if message.mail_activity_type_id and following:
+                # An activity marked done: the work of the stage, just before the deal moved on.
+                message.date = new_in[following] - timedelta(minutes=5) + timedelta(seconds=offset % 60)
+            else:
+                message.date = new_in[entry] + timedelta(seconds=offset)

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -141,3 +144,18 @@ class TestCardLayoutTour1280(PipelineTourCommon):
 @tagged("post_install", "-at_install", "erp_crm")
 class TestCardLayoutTour1440(TestCardLayoutTour1280):
     browser_size = "1440x900"
+
+
+@tagged("post_install", "-at_install", "erp_crm")
+class TestActivityDeadlineTour(PipelineTourCommon):
+    def test_activity_deadline_in_card_popover_and_chatter(self):
+        deal = self._deal("Late call")
+        now = fields.Datetime.now()
+        deal.activity_schedule(
+            "mail.mail_activity_data_call",
+            summary="Call the customer back",
+            user_id=self.user.id,
+            date_deadline=fields.Date.context_today(deal.with_user(self.user), now),
+            deadline_at=now - timedelta(minutes=9),
+        )
+        self.start_tour("/odoo/deals", "erp_crm_activity_deadline_tour", login="erp_crm_tour_sales")

@@ -180,3 +180,28 @@ registry.category("web_tour.tours").add("erp_crm_refused_move_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("erp_crm_activity_deadline_tour", {
+    steps: () => [
+        {
+            trigger: ".o_kanban_record:contains('Late call') .o-mail-ActivityButton .text-danger",
+            content: "The card's activity clock is red: overdue by the minute",
+        },
+        {
+            trigger: ".o_kanban_record:contains('Late call') .o-mail-ActivityButton",
+            run: "click",
+        },
+        {
+            trigger: ".o-mail-ActivityListPopoverItem .o_erp_crm_deadline.text-danger:contains('Overdue by')",
+            content: "The popover says how late, to the minute",
+        },
+        {
+            trigger: ".o_kanban_record .fs-5:contains('Late call')",
+            run: "click",
+        },
+        {
+            trigger: ".o-mail-Activity .o_erp_crm_deadline.text-danger:contains('Overdue by')",
+            content: "The chatter too",
+        },
+    ],
+});
