@@ -196,6 +196,7 @@ class SaleOrder(models.Model):
         messages = (
             self.env["mail.message"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", self.id)], order="id")
         )
+        previous = None
         for offset, message in enumerate(messages):
             moved_to = message.tracking_value_ids.filtered(lambda t: t.field_id.name == "stage_id").new_value_integer
             if moved_to:
@@ -206,6 +207,9 @@ class SaleOrder(models.Model):
             following = rows[list(rows).index(entry) + 1] if entry != rows[-1] else None
             if message.mail_activity_type_id and following:
                 # An activity marked done: the work of the stage, just before the deal moved on.
-                message.date = new_in[following] - timedelta(minutes=5) + timedelta(seconds=offset % 60)
+                date = new_in[following] - timedelta(minutes=5)
             else:
-                message.date = new_in[entry] + timedelta(seconds=offset)
+                date = new_in[entry]
+            # The chatter lists messages in the order they were written: their dates follow that order.
+            previous = date = max(date, previous + timedelta(seconds=1)) if offset else date
+            message.date = date
