@@ -20,6 +20,9 @@ from . import stock_picking
 from . import mrp_production
 from . import project_task
 from . import account_payment
+from . import sale_funnel_robot_work
+from . import sale_funnel_robot_message
+from . import sale_funnel_robot_record
 from . import sale_order_ui
 from . import mail_activity_deadline
 from . import sale_order_demo

@@ -1,11 +1,11 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import format_datetime
+
+from ..tools import deal_digest_body, format_minutes
 
 
 class MailActivity(models.Model):
@@ -33,20 +33,11 @@ class MailActivity(models.Model):
             tz = activity.user_id.tz or self.env.user.tz or "UTC"
             activity.deadline_display_full = format_datetime(self.env, activity.deadline_at, tz=tz, dt_format="short")
             minutes = int((activity.deadline_at - now).total_seconds() // 60)
-            span = self._format_minutes(abs(minutes))
+            span = format_minutes(self.env, abs(minutes))
             if minutes >= 0:
                 activity.deadline_display = self.env._("due in %(span)s", span=span)
             else:
                 activity.deadline_display = self.env._("overdue by %(span)s", span=span)
-
-    def _format_minutes(self, minutes):
-        days, rest = divmod(minutes, 1440)
-        hours, minutes = divmod(rest, 60)
-        if days:
-            return self.env._("%(days)s d %(hours)s h", days=days, hours=hours)
-        if hours:
-            return self.env._("%(hours)s h %(minutes)s min", hours=hours, minutes=minutes)
-        return self.env._("%(minutes)s min", minutes=minutes)
 
     # ------------------------------------------------------------
     # NOTIFICATIONS: one digest per person, not one message per activity
@@ -63,21 +54,21 @@ class MailActivity(models.Model):
             self.env["ir.cron"].browse(cron_id)._trigger()
 
     def _erp_crm_send_digest(self, partner, subject):
-        lines = Markup("").join(
-            Markup('<li><a href="/odoo/sale.order/%s">%s</a>: %s, %s</li>')
-            % (
+        body = deal_digest_body(
+            (
                 activity.res_id,
                 activity.res_name,
-                activity.summary or activity.activity_type_id.name,
-                activity.deadline_display_full or activity.date_deadline,
+                f"{activity.summary or activity.activity_type_id.name}, "
+                f"{activity.deadline_display_full or activity.date_deadline}",
             )
             for activity in self
         )
-        # sudo: the digest is sent by the system on behalf of the robots, to internal users only.
+        # sudo: the digest is sent by the system on behalf of the robots, to internal users only, about their own
+        # activities (or, for a funnel manager, the activities of their funnel).
         self.env["mail.thread"].sudo().message_notify(
             partner_ids=partner.ids,
             subject=subject,
-            body=Markup("<ul>%s</ul>") % lines,
+            body=body,
             subtype_xmlid="mail.mt_note",
         )
 
@@ -95,7 +86,8 @@ class MailActivity(models.Model):
                     user.partner_id, self.env._("%(count)s new activities on deals", count=len(user_activities))
                 )
             activities.write({"assignee_notified_at": now})
-            self.env["ir.cron"]._commit_progress(len(activities))
+            if not self.env["ir.cron"]._commit_progress(len(activities)):
+                return  # out of time: the next run goes on where this one stopped
         overdue = [("deadline_at", "<=", now), ("res_model", "=", "sale.order")]
         while activities := self.search(overdue + [("overdue_notified_at", "=", False)], limit=batch_size):
             for user, user_activities in activities.filtered("user_id").grouped("user_id").items():
@@ -103,7 +95,8 @@ class MailActivity(models.Model):
                     user.partner_id, self.env._("%(count)s overdue activities on deals", count=len(user_activities))
                 )
             activities.write({"overdue_notified_at": now})
-            self.env["ir.cron"]._commit_progress(len(activities))
+            if not self.env["ir.cron"]._commit_progress(len(activities)):
+                return
         while activities := self._erp_crm_search_to_escalate(now, batch_size):
             deals = self.env["sale.order"].browse(activities.mapped("res_id"))
             manager_of = {deal.id: deal.funnel_id.user_id for deal in deals}
@@ -117,7 +110,8 @@ class MailActivity(models.Model):
                         self.env._("Escalation: %(count)s activities are still overdue", count=len(manager_activities)),
                     )
             activities.write({"escalated_at": now})
-            self.env["ir.cron"]._commit_progress(len(activities))
+            if not self.env["ir.cron"]._commit_progress(len(activities)):
+                return
 
     def _erp_crm_search_to_escalate(self, now, limit):
         """Overdue activities whose funnel's grace has also passed, oldest first."""

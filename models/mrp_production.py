@@ -2,7 +2,12 @@ from odoo import models
 
 
 class MrpProduction(models.Model):
-    """Thin hook: manufacturing orders starting, finishing or being cancelled tell their deals."""
+    """Thin hook: manufacturing orders starting, finishing or being cancelled tell their deals.
+
+    Starting (``action_start``, a produced quantity) and finishing (``button_mark_done``) write the state or the
+    quantity, so the ``write`` hook hears them; ``button_mark_done`` only batches the writes Odoo makes one order at
+    a time. A cancellation only cancels the moves (the state is computed from them), hence ``_action_cancel``.
+    """
 
     _inherit = "mrp.production"
 
@@ -12,18 +17,13 @@ class MrpProduction(models.Model):
             self._get_erp_crm_deals()._erp_crm_on_event("production")
         return result
 
-    def action_start(self):
-        result = super().action_start()
-        self._get_erp_crm_deals()._erp_crm_on_event("production")
-        return result
-
     def button_mark_done(self):
-        result = super().button_mark_done()
-        self._get_erp_crm_deals()._erp_crm_on_event("production")
-        return result
+        # Odoo writes each finished order in its own write: their deals are told once, for the whole batch.
+        with self.env["sale.order"]._erp_crm_events_deferred(self) as productions:
+            return super(MrpProduction, productions).button_mark_done()
 
-    def action_cancel(self):
-        result = super().action_cancel()
+    def _action_cancel(self):
+        result = super()._action_cancel()
         self._get_erp_crm_deals()._erp_crm_on_event("production")
         return result
 

@@ -120,9 +120,9 @@ class SaleFunnel(models.Model):
     @api.model
     def _get_default_funnel(self, team=None, company=None):
         """Funnel for a new deal: the team's default, else the first funnel serving the team or every team."""
-        if team and team.funnel_id:
-            return team.funnel_id
         company = company or self.env.company
+        if team and team.funnel_id and team.funnel_id.company_id in (company, self.env["res.company"]):
+            return team.funnel_id
         domain = [("company_id", "in", [company.id, False])]
         if team:
             domain.append(("team_ids", "in", [team.id, False]))

@@ -1,16 +1,23 @@
+import ast
 import logging
+from datetime import datetime
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
-from odoo.fields import Command, Domain
-from odoo.tools.safe_eval import safe_eval
+from odoo.exceptions import AccessError, ValidationError
+from odoo.fields import Domain
+from odoo.tools import format_date, format_datetime
 
+from ..tools import DOOR_FIELDS
 from .res_company import TIME_UNITS
 
 _logger = logging.getLogger(__name__)
 
+# Each kind has its execution, description and validation side by side, in the file of its group:
+# ``_execute_<kind>(runs)``, ``_describe_<kind>(order, user, when)`` and ``_check_<kind>()``
+# (sale_funnel_robot_work.py: activity, task; sale_funnel_robot_message.py: email, notify, note;
+# sale_funnel_robot_record.py: down_payment, write, server_action). A kind without all three fails the tests.
 ROBOT_KINDS = [
     ("activity", "Schedule an activity"),
     ("task", "Create a project task"),
@@ -27,6 +34,37 @@ REENTRY_POLICIES = [
     ("first", "Only the first time"),
 ]
 DEADLINE_MODES = [("offset", "After entering the stage"), ("field", "Date of the deal")]
+# Fields rendered as inline templates ({{ object.field }}), checked for the user who saves the robot.
+TEMPLATE_FIELDS = ("summary",)
+CONDITION_PLACEHOLDERS = ("uid", "today", "now")
+
+
+def parse_condition(text, placeholders):
+    """The condition ``text`` as a Domain: literal values and the placeholders only, nothing is evaluated.
+
+    :param placeholders: {name: value} for ``uid``, ``today`` and ``now``
+    :raises ValueError: anything else (names, calls, attributes, operators...)
+    """
+
+    def literal(node):
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.List):
+            return [literal(element) for element in node.elts]
+        if isinstance(node, ast.Tuple):
+            return tuple(literal(element) for element in node.elts)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            value = literal(node.operand)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return -value
+        if isinstance(node, ast.Name) and node.id in placeholders:
+            return placeholders[node.id]
+        raise ValueError(f"only values and {', '.join(CONDITION_PLACEHOLDERS)} are allowed, not “{ast.unparse(node)}”")
+
+    value = literal(ast.parse(text.strip(), mode="eval").body)
+    if not isinstance(value, (list, tuple)):
+        raise ValueError("a condition is a list such as [('amount_total', '>', 1000)]")
+    return Domain([tuple(term) if isinstance(term, list) else term for term in value])
 
 
 class SaleFunnelRobot(models.Model):
@@ -52,7 +90,11 @@ class SaleFunnelRobot(models.Model):
     company_id = fields.Many2one(related="stage_id.company_id", store=True)
     kind = fields.Selection(ROBOT_KINDS, required=True, default="activity")
     filter_domain = fields.Char(
-        string="Condition", help="Only deals matching this domain get the robot's work. Empty: every deal."
+        string="Condition",
+        help="Only deals matching this domain get the robot's work. Empty: every deal. A domain holds literal "
+        "values only (text, numbers, True/False, lists), e.g. [('amount_total', '>', 5000)], and these "
+        "placeholders: uid (the user who moves the deal), today (today's date, 'YYYY-MM-DD') and now (the "
+        "current date and time, UTC). Nothing else is evaluated.",
     )
     delay_amount = fields.Integer(string="Delay", help="Wait this long after the deal entered the stage.")
     delay_unit = fields.Selection(TIME_UNITS, default="minutes", required=True)
@@ -69,7 +111,12 @@ class SaleFunnelRobot(models.Model):
     )
     # activity and task
     activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type", ondelete="restrict")
-    summary = fields.Char(translate=True, help="Activity summary, task title or message subject.")
+    summary = fields.Char(
+        translate=True,
+        help="Activity summary, task title or message subject. A task title may show deal fields: "
+        "{{ object.name }}, {{ object.partner_id.name }}, {{ object.user_id.name }}; other expressions are "
+        "for Mail Template Editors only.",
+    )
     note = fields.Html(translate=True, help="Activity note, task description or message body.")
     deadline_mode = fields.Selection(DEADLINE_MODES, default="offset", required=True)
     deadline_amount = fields.Integer(string="Deadline", help="Counted in working time from the stage entry.")
@@ -108,14 +155,77 @@ class SaleFunnelRobot(models.Model):
         string="Field to Update",
         domain="[('model', '=', 'sale.order'), ('store', '=', True), ('readonly', '=', False), "
         "('ttype', 'in', ('char', 'text', 'integer', 'float', 'monetary', 'boolean', 'selection', 'many2one', "
-        "'date', 'datetime'))]",
+        f"'date', 'datetime')), ('name', 'not in', {list(DOOR_FIELDS)})]",
         ondelete="cascade",
     )
     write_field_name = fields.Char(related="write_field_id.name", store=True)
-    write_value = fields.Char(string="New Value", help="For a relation, the record's id.")
+    write_value = fields.Char(
+        string="New Value", help="For a relation, the record's id; for a yes/no field, 1 or 0; for a choice, its key."
+    )
     server_action_id = fields.Many2one(
         "ir.actions.server", string="Server Action", domain="[('model_id.model', '=', 'sale.order')]"
     )
+    # Not write_uid: recomputing a stored field (funnel, company) rewrites write_uid with whoever flushes it.
+    run_as_user_id = fields.Many2one(
+        "res.users",
+        string="Acts As",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The user who last saved the robot: it renders its task titles and runs its server action with that "
+        "user's rights, never as superuser.",
+    )
+
+    # what the board and the form show
+    timing_display = fields.Char(string="When", compute="_compute_timing_display")
+    deadline_display = fields.Char(string="Due", compute="_compute_deadline_display")
+    condition_preview = fields.Char(string="Matching Deals", compute="_compute_condition_preview")
+
+    @api.depends("delay_amount", "delay_unit")
+    def _compute_timing_display(self):
+        units = dict(self._fields["delay_unit"]._description_selection(self.env))
+        for robot in self:
+            robot.timing_display = (
+                self.env._("After %(amount)s %(unit)s", amount=robot.delay_amount, unit=units[robot.delay_unit].lower())
+                if robot.delay_amount
+                else self.env._("At once")
+            )
+
+    @api.depends("kind", "deadline_mode", "deadline_amount", "deadline_unit", "deadline_field_id")
+    def _compute_deadline_display(self):
+        units = dict(self._fields["deadline_unit"]._description_selection(self.env))
+        for robot in self:
+            if robot.kind not in ("activity", "task"):
+                robot.deadline_display = False
+            elif robot.deadline_mode == "field":
+                # sudo: the label of the picked date field (metadata); ir.model.fields is for admins only.
+                label = robot.sudo().deadline_field_id.field_description
+                robot.deadline_display = self.env._("On the deal's %(field)s", field=label or "?")
+            elif robot.deadline_amount:
+                robot.deadline_display = self.env._(
+                    "%(amount)s %(unit)s of working time after entry",
+                    amount=robot.deadline_amount,
+                    unit=units[robot.deadline_unit].lower(),
+                )
+            else:
+                robot.deadline_display = self.env._("At entry")
+
+    @api.depends("filter_domain", "funnel_id")
+    def _compute_condition_preview(self):
+        """How many of the funnel's deals the condition matches now (counted with the user's rights)."""
+        Order = self.env["sale.order"]
+        for robot in self:
+            funnel = Domain("funnel_id", "=", robot.funnel_id.id) if robot.funnel_id else Domain.TRUE
+            try:
+                matching = Order.search_count(funnel & robot._get_condition())
+            except Exception:  # noqa: BLE001 - a condition being typed: no preview until it reads
+                robot.condition_preview = self.env._("The condition cannot be read yet.")
+                continue
+            robot.condition_preview = self.env._(
+                "%(matching)s of the funnel's %(total)s deals match now.",
+                matching=matching,
+                total=Order.search_count(funnel),
+            )
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
@@ -141,43 +251,42 @@ class SaleFunnelRobot(models.Model):
                     self.env._("Deadline: robot “%(robot)s” cannot have a negative deadline.", robot=robot.name)
                 )
 
-    @api.constrains("kind", "project_id", "mail_template_id", "write_field_id", "server_action_id", "deadline_mode")
+    @api.constrains(
+        "kind",
+        "project_id",
+        "mail_template_id",
+        "report_id",
+        "write_field_id",
+        "write_value",
+        "server_action_id",
+        "deadline_mode",
+        "deadline_field_id",
+        "down_payment_percent",
+    )
     def _check_kind_settings(self):
-        required = {
-            "task": ("project_id", "Project"),
-            "email": ("mail_template_id", "Email Template"),
-            "write": ("write_field_id", "Field to Update"),
-            "server_action": ("server_action_id", "Server Action"),
-        }
+        """Each kind checks its own settings (``_check_<kind>``, beside its execution)."""
         for robot in self:
-            fname, label = required.get(robot.kind, (None, None))
-            if fname and not robot[fname]:
-                raise ValidationError(
-                    self.env._("%(field)s: robot “%(robot)s” needs one.", field=label, robot=robot.name)
+            getattr(robot, f"_check_{robot.kind}")()
+
+    def _check_deadline_field(self):
+        """Activities and tasks due on a date of the deal need that date (a date field of the deal)."""
+        if self.deadline_mode != "field":
+            return
+        # sudo: only the picked field's model and type (metadata, no data); ir.model.fields is for admins only.
+        field = self.sudo().deadline_field_id
+        if not field or field.model != "sale.order" or field.ttype not in ("date", "datetime"):
+            raise ValidationError(
+                self.env._(
+                    "Deadline Field: robot “%(robot)s” takes its deadline from a date of the deal; choose it.",
+                    robot=self.name,
                 )
-            if robot.kind == "task" and not robot.project_id.allow_billable:
-                # sale_project links a task to its sale order only in billable projects.
-                raise ValidationError(
-                    self.env._(
-                        "Project: “%(project)s” must be billable for its tasks to stay linked to their deals "
-                        "(project settings, Billable).",
-                        project=robot.project_id.name,
-                    )
-                )
-            if robot.deadline_mode == "field" and robot.kind in ("activity", "task") and not robot.deadline_field_id:
-                raise ValidationError(
-                    self.env._(
-                        "Deadline Field: robot “%(robot)s” takes its deadline from a date of the deal; choose it.",
-                        robot=robot.name,
-                    )
-                )
+            )
 
     @api.constrains("filter_domain")
     def _check_filter_domain(self):
         for robot in self.filtered("filter_domain"):
             try:
-                domain = Domain(safe_eval(robot.filter_domain, robot._get_eval_context()))
-                domain.validate(self.env["sale.order"])
+                robot._get_condition().validate(self.env["sale.order"])
             except Exception as error:  # noqa: BLE001 - any parse or field error is the user's input
                 raise ValidationError(
                     self.env._(
@@ -186,16 +295,6 @@ class SaleFunnelRobot(models.Model):
                         error=error,
                     )
                 ) from error
-
-    @api.constrains("down_payment_percent", "kind")
-    def _check_down_payment_percent(self):
-        for robot in self.filtered(lambda r: r.kind == "down_payment"):
-            if not 0 < robot.down_payment_percent <= 100:
-                raise ValidationError(
-                    self.env._(
-                        "Down Payment (%%): robot “%(robot)s” needs a share between 0 and 100%%.", robot=robot.name
-                    )
-                )
 
     @api.constrains("role_id", "stage_id")
     def _check_role_funnel(self):
@@ -207,6 +306,64 @@ class SaleFunnelRobot(models.Model):
                         role=robot.role_id.name,
                         other=robot.role_id.funnel_id.name,
                         funnel=robot.stage_id.funnel_id.name,
+                    )
+                )
+
+    # ------------------------------------------------------------
+    # ORM: what the saving user may put in a robot
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        robots = super().create([{**vals, "run_as_user_id": self.env.uid} for vals in vals_list])
+        robots._check_saving_user_rights()
+        return robots
+
+    def write(self, vals):
+        result = super().write({**vals, "run_as_user_id": self.env.uid})
+        self._check_saving_user_rights()
+        return result
+
+    def _update_field_translations(self, field_name, translations, digest=None, source_lang=""):
+        result = super()._update_field_translations(field_name, translations, digest=digest, source_lang=source_lang)
+        for lang in translations:
+            self.with_context(lang=lang)._check_saving_user_rights()
+        return result
+
+    def _check_saving_user_rights(self):
+        """What a robot does is checked for the user who saves it, as mail.template does for its templates.
+
+        - Template fields (the task title) may hold plain ``{{ object.field }}`` placeholders for everyone;
+          any other expression only for Mail Template Editors (``mail.render.mixin`` rules).
+        - A server action must be one the saving user may run (its *Allowed Groups*).
+        The robot then renders and runs with the rights of its last writer (``run_as_user_id``), never as superuser.
+        """
+        if self.env.su:
+            return
+        user = self.env.user
+        editor = user.has_group("mail.group_mail_template_editor")
+        Render = self.env["mail.render.mixin"]
+        for robot in self:
+            for fname in TEMPLATE_FIELDS:
+                if not editor and Render._has_unsafe_expression_template_inline_template(robot[fname], "sale.order"):
+                    raise AccessError(
+                        self.env._(
+                            "%(field)s: robot “%(robot)s” may show deal fields only ({{ object.name }}, "
+                            "{{ object.partner_id.name }}...); other expressions are reserved to the group "
+                            "%(group)s.",
+                            field=self._fields[fname].get_description(self.env)["string"],
+                            robot=robot.name,
+                            group=self.env.ref("mail.group_mail_template_editor").name,
+                        )
+                    )
+            # sudo: reading the picked action's Allowed Groups, which managers without Settings rights cannot read.
+            action_groups = robot.server_action_id.sudo().group_ids
+            if action_groups and not (action_groups & user.all_group_ids):
+                raise AccessError(
+                    self.env._(
+                        "Server Action: you may not run “%(action)s” (allowed to %(groups)s only).",
+                        action=robot.server_action_id.display_name,
+                        groups=", ".join(action_groups.mapped("name")),
                     )
                 )
 
@@ -240,8 +397,18 @@ class SaleFunnelRobot(models.Model):
     # PLANNING
     # ------------------------------------------------------------
 
-    def _get_eval_context(self):
-        return {"uid": self.env.uid, "user": self.env.user, "context_today": fields.Date.context_today}
+    def _get_condition(self):
+        """The robot's condition as a Domain (see :func:`parse_condition`); placeholders for the current user."""
+        self.ensure_one()
+        if not self.filter_domain:
+            return Domain.TRUE
+        now = fields.Datetime.now()
+        placeholders = {
+            "uid": self.env.uid,
+            "today": fields.Date.to_string(fields.Date.context_today(self, now)),
+            "now": fields.Datetime.to_string(now),
+        }
+        return parse_condition(self.filter_domain, placeholders)
 
     @api.model
     def _get_planning_fields(self):
@@ -257,14 +424,14 @@ class SaleFunnelRobot(models.Model):
         self.ensure_one()
         if not self.filter_domain:
             return orders
-        domain = Domain(safe_eval(self.filter_domain, self._get_eval_context()))
-        return orders.filtered_domain(domain)
+        return orders.filtered_domain(self._get_condition())
 
     def _plan_runs(self, orders, entries):
         """Create the run log of these robots for deals that just entered their stage, and return it.
 
         ``entries`` maps each deal to its stage-history row. One run per robot and stage entry; skipped
-        runs are logged with their reason, so that admins see why something did not fire.
+        runs are logged with their reason, so that admins see why something did not fire. Runs planned
+        later trigger the delayed-robot cron at their time.
         """
         Run = self.env["sale.funnel.robot.run"]
         ran_before = set()
@@ -280,7 +447,10 @@ class SaleFunnelRobot(models.Model):
         vals_list = []
         for robot in self:
             deals = orders.filtered(lambda o, r=robot: o.stage_id == r.stage_id)
-            matching = robot._filter_deals(deals)
+            try:
+                matching, error = robot._filter_deals(deals), None
+            except Exception as exc:  # noqa: BLE001 - a condition saved before it was checked: logged, never run
+                matching, error = deals.browse(), exc
             for order in deals:
                 entry = entries[order]
                 vals = {
@@ -292,16 +462,38 @@ class SaleFunnelRobot(models.Model):
                     "planned_at": plan(order.company_id, entry.date_in, robot.delay_amount, robot.delay_unit),
                     "state": "planned",
                 }
-                if order not in matching:
+                if error:
+                    message = self.env._("Failed: the condition cannot be read (%(error)s).", error=error)
+                    vals.update(state="failed", message=message, done_at=fields.Datetime.now())
+                elif order not in matching:
                     vals.update(state="skipped", message=self.env._("The deal does not meet the robot's condition."))
                 elif robot.reentry == "first" and (robot.id, order.id) in ran_before:
                     vals.update(state="skipped", message=self.env._("Already done on an earlier entry."))
                 vals_list.append(vals)
-        # sudo: the run log is written by the robots, not by the user who moved the deal.
-        return Run.sudo().create(vals_list)
+        # sudo: the run log is written by the robots, not by the user who moved the deal (users only read it).
+        runs = Run.sudo().create(vals_list)
+        if any(vals["state"] == "failed" for vals in vals_list):
+            runs.filtered(lambda run: run.state == "failed")._alert_funnel_manager()
+        now = fields.Datetime.now()
+        later = {vals["planned_at"] for vals in vals_list if vals["state"] == "planned" and vals["planned_at"] > now}
+        if later:
+            runs._trigger_cron_at(sorted(later))
+        return runs
+
+    def _working_time_planner(self):
+        """Working-time addition memoized for one batch: deals moved together share their entry time."""
+        cache = {}
+
+        def plan(company, start, amount, unit):
+            key = (company.id, start, amount, unit)
+            if key not in cache:
+                cache[key] = company._erp_crm_add_working_time(start, amount, unit)
+            return cache[key]
+
+        return plan
 
     # ------------------------------------------------------------
-    # EXECUTION (one batch of runs of one robot)
+    # EXECUTION (one batch of runs of one robot), shared by the kinds
     # ------------------------------------------------------------
 
     def _execute(self, runs):
@@ -317,7 +509,7 @@ class SaleFunnelRobot(models.Model):
         return {order: order.user_id for order in orders}
 
     def _get_deadlines(self, runs):
-        """Deadline of each run's work: a date/time of the deal, or working time after the stage entry."""
+        """Deadline of each run's work (naive UTC): a date of the deal, or working time after the entry."""
         plan = self._working_time_planner()
         result = {}
         for run in runs:
@@ -330,270 +522,30 @@ class SaleFunnelRobot(models.Model):
                 )
         return result
 
-    def _working_time_planner(self):
-        """Working-time addition memoized for one batch: deals moved together share their entry time."""
-        cache = {}
-
-        def plan(company, start, amount, unit):
-            key = (company.id, start, amount, unit)
-            if key not in cache:
-                cache[key] = company._erp_crm_add_working_time(start, amount, unit)
-            return cache[key]
-
-        return plan
-
-    def _execute_activity(self, runs):
-        assignees = self._get_assignees(runs.order_id)
-        deadlines = self._get_deadlines(runs)
-        activity_type = self.activity_type_id or self.env.ref("mail.mail_activity_data_todo")
-        summary = self.summary or activity_type.summary or self.name
-        open_same = set()
-        if self.reentry == "no_open":
-            open_same = {
-                (activity.res_id, activity.user_id.id)
-                for activity in self.env["mail.activity"].search(
-                    [
-                        ("res_model", "=", "sale.order"),
-                        ("res_id", "in", runs.order_id.ids),
-                        ("activity_type_id", "=", activity_type.id),
-                        ("summary", "=", summary),
-                    ]
-                )
-            }
-        results, vals_list, to_create = {}, [], []
-        model_id = self.env["ir.model"]._get_id("sale.order")
-        for run in runs:
-            order = run.order_id
-            user = assignees[order]
-            if not user:
-                results[run] = (
-                    "failed",
-                    self.env._(
-                        "Nobody holds the role %(role)s on this deal.",
-                        role=self.role_id.name or self.env._("Salesperson"),
-                    ),
-                    None,
-                )
-                continue
-            if (order.id, user.id) in open_same:
-                results[run] = (
-                    "skipped",
-                    self.env._("The same activity is still open for %(user)s.", user=user.name),
-                    None,
-                )
-                continue
-            deadline = deadlines[run]
-            vals_list.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": order.id,
-                    "activity_type_id": activity_type.id,
-                    "summary": summary,
-                    "note": self.note,
-                    "user_id": user.id,
-                    "automated": True,
-                    "date_deadline": self._to_user_date(deadline, user),
-                    "deadline_at": deadline,
-                    "robot_run_id": run.id,
-                }
-            )
-            to_create.append(run)
-        # Quick update: no notification per activity; assignees get one digest each from the cron.
-        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
-        results.update(
-            self._done_results(
-                to_create,
-                activities,
-                lambda activity: self.env._(
-                    "Activity for %(user)s, due %(deadline)s.",
-                    user=activity.user_id.name,
-                    deadline=activity.deadline_display_full,
-                ),
-            )
-        )
-        activities._erp_crm_queue_digests()
-        return results
-
     def _done_results(self, runs, records, describe):
         """Results of runs that each created one record (in the same order)."""
         return {run: ("done", describe(record), record) for run, record in zip(runs, records, strict=True)}
 
-    def _to_user_date(self, deadline, user):
-        """Calendar day of a UTC deadline for its assignee (what mail.activity.date_deadline holds)."""
-        tz_user = user.with_context(tz=user.tz or self.env.user.tz or "UTC")
-        return fields.Datetime.context_timestamp(tz_user, deadline).date()
+    def _writer_env(self):
+        """Environment of the robot's last writer (*Acts As*): what renders its templates and runs its server action.
 
-    def _execute_task(self, runs):
-        assignees = self._get_assignees(runs.order_id)
-        deadlines = self._get_deadlines(runs)
-        title = self.summary or self.name
-        names = self.env["mail.render.mixin"]._render_template(
-            title, "sale.order", runs.order_id.ids, engine="inline_template"
-        )
-        open_same = set()
-        if self.reentry == "no_open":
-            open_same = {
-                (task.sale_order_id.id, task.name)
-                for task in self.env["project.task"].search(
-                    [
-                        ("project_id", "=", self.project_id.id),
-                        ("sale_order_id", "in", runs.order_id.ids),
-                        ("is_closed", "=", False),
-                    ]
-                )
-            }
-        results, vals_list, to_create = {}, [], []
-        for run in runs:
-            order = run.order_id
-            name = names[order.id]
-            if (order.id, name) in open_same:
-                results[run] = ("skipped", self.env._("The same task is still open."), None)
-                continue
-            user = assignees[order]
-            vals_list.append(
-                {
-                    "name": name,
-                    "project_id": self.project_id.id,
-                    "partner_id": order.partner_id.id,
-                    "sale_order_id": order.id,
-                    "user_ids": [Command.set(user.ids)],
-                    "date_deadline": deadlines[run],
-                    "description": self.note,
-                }
-            )
-            to_create.append(run)
-        # The new task is the stage's own work: creating it does not fire the deal's task triggers (its later
-        # stage changes and closing do), so a deal is never moved again while it enters the stage.
-        tasks = self.env["project.task"].with_context(erp_crm_skip_triggers=True).create(vals_list)
-        project = self.project_id.name
-        describe = lambda task: self.env._("Task “%(name)s” in %(project)s.", name=task.name, project=project)  # noqa: E731
-        results.update(self._done_results(to_create, tasks, describe))
-        return results
-
-    def _execute_email(self, runs):
-        """Queue the template's email for each deal, with the PDF attached to the deal and the email.
-
-        The email is queued (sent by the mail queue after commit), so a retried transaction never sends twice.
+        Robots are configuration: they act with the rights of whoever configured them (and that person was
+        checked when saving, see :meth:`_check_saving_user_rights`), never with the superuser's, and not with
+        the rights of whoever happens to move the deal.
         """
-        results = {}
-        attachments = self._render_report_attachments(runs.order_id) if self.report_id else {}
-        for run in runs:
-            order = run.order_id
-            if not order.partner_id.email:
-                results[run] = (
-                    "failed",
-                    self.env._("%(customer)s has no email address.", customer=order.partner_id.display_name),
-                    None,
-                )
-                continue
-            attachment = attachments.get(order)
-            email_values = {"attachment_ids": [Command.link(attachment.id)]} if attachment else {}
-            mail_id = self.mail_template_id.send_mail(order.id, force_send=False, email_values=email_values)
-            message = self.env._(
-                "Email “%(subject)s” queued for %(email)s.",
-                subject=self.mail_template_id.name,
-                email=order.partner_id.email,
-            )
-            results[run] = ("done", message, self.env["mail.mail"].browse(mail_id))
-        return results
+        # sudo: only reads who saved the robot, so as to act with that user's rights (the returned env is not sudo).
+        robot = self.sudo()
+        writer = robot.run_as_user_id or robot.write_uid
+        context = dict(self.env.context, allowed_company_ids=writer.company_ids.ids)
+        return self.env(user=writer, su=False, context=context)
 
-    def _render_report_attachments(self, orders):
-        """One PDF per deal, attached to the deal."""
-        Report = self.env["ir.actions.report"]
-        return {
-            order: self._attach_pdf(order, Report._render_qweb_pdf(self.report_id, order.ids)[0]) for order in orders
-        }
+    def _robot_signature(self):
+        """Who speaks in the chatter for a robot: OdooBot, naming the robot, as Odoo's automation does."""
+        return Markup("<p><em>%s</em></p>") % self.env._("Robot “%(robot)s”", robot=self.name)
 
-    def _attach_pdf(self, order, content):
-        name = f"{self.report_id.name} - {order.name}.pdf"
-        return self.env["ir.attachment"].create(
-            {"name": name, "raw": content, "res_model": "sale.order", "res_id": order.id, "mimetype": "application/pdf"}
-        )
-
-    def _execute_notify(self, runs):
-        results = {}
-        assignees = self._get_assignees(runs.order_id) if (self.role_id or not self.notify_followers) else {}
-        body = self.note or escape(self.summary or self.name)
-        for run in runs:
-            order = run.order_id
-            partners = self.env["res.partner"]
-            if self.notify_followers:
-                partners |= order.funnel_id.message_partner_ids
-            if assignees.get(order):
-                partners |= assignees[order].partner_id
-            if not partners:
-                results[run] = ("failed", self.env._("Nobody to notify."), None)
-                continue
-            message = order.message_post(
-                body=body, partner_ids=partners.ids, subtype_xmlid="mail.mt_note", subject=self.summary or self.name
-            )
-            results[run] = (
-                "done",
-                self.env._("Notified %(names)s.", names=", ".join(partners.mapped("name"))),
-                message,
-            )
-        return results
-
-    def _execute_note(self, runs):
-        """A note in the deals' chatter, notifying nobody: one batch insert for all deals."""
-        body = self.note or escape(self.summary or self.name)
-        runs.order_id._message_log_batch(bodies=dict.fromkeys(runs.order_id.ids, body))
-        return {run: ("done", self.env._("Note logged."), None) for run in runs}
-
-    def _execute_down_payment(self, runs):
-        """Create and post each deal's down-payment invoice (once per deal), and queue its email with the PDF."""
-        results = {}
-        template = self.env.ref("account.email_template_edi_invoice", raise_if_not_found=False)
-        for run in runs:
-            order = run.order_id
-            existed = bool(order._get_down_payment_invoices())
-            invoice = order._erp_crm_create_down_payment_invoice(self.down_payment_percent, post=True)
-            if existed:
-                results[run] = ("skipped", self.env._("The deal already has its down-payment invoice."), invoice[:1])
-                continue
-            if self.send_invoice and template and invoice.partner_id.email:
-                template.send_mail(invoice.id, force_send=False)
-            results[run] = (
-                "done",
-                self.env._(
-                    "Down-payment invoice %(invoice)s of %(amount)s posted.",
-                    invoice=invoice.name,
-                    amount=invoice.amount_total,
-                ),
-                invoice,
-            )
-        return results
-
-    def _execute_write(self, runs):
-        value = self._convert_write_value()
-        runs.order_id.write({self.write_field_name: value})
-        message = self.env._(
-            "%(field)s set to %(value)s.",
-            field=self.env["sale.order"]._fields[self.write_field_name].string,
-            value=self.write_value or self.env._("empty"),
-        )
-        return {run: ("done", message, None) for run in runs}
-
-    def _convert_write_value(self):
-        field = self.env["sale.order"]._fields[self.write_field_name]
-        raw = self.write_value
-        if field.type == "boolean":
-            return (raw or "").strip().lower() in ("1", "true", "yes")
-        if not raw:
-            return False
-        if field.type in ("integer", "many2one"):
-            return int(raw)
-        if field.type in ("float", "monetary"):
-            return float(raw)
-        return raw
-
-    def _execute_server_action(self, runs):
-        action = self.server_action_id.with_context(
-            active_model="sale.order", active_ids=runs.order_id.ids, active_id=runs.order_id[:1].id
-        )
-        action.run()
-        message = self.env._("Server action “%(action)s” ran.", action=self.server_action_id.name)
-        return {run: ("done", message, None) for run in runs}
+    @api.model
+    def _robot_author(self):
+        return self.env["res.partner"].browse(self.env["ir.model.data"]._xmlid_to_res_id("base.partner_root"))
 
     # ------------------------------------------------------------
     # DRY RUN
@@ -602,49 +554,35 @@ class SaleFunnelRobot(models.Model):
     def _describe(self, order):
         """What this robot would do for ``order`` entering its stage now, without doing it."""
         self.ensure_one()
-        if order not in self._filter_deals(order):
+        try:
+            matching = self._filter_deals(order)
+        except Exception as error:  # noqa: BLE001 - a condition saved before conditions were checked
+            return self.env._("Would fail: the condition cannot be read (%(error)s).", error=error)
+        if order not in matching:
             return self.env._("Skipped: the deal does not meet the condition.")
         user = self._get_assignees_preview(order)
-        now = fields.Datetime.now()
-        when = order.company_id._erp_crm_add_working_time(now, self.delay_amount, self.delay_unit)
-        start = Markup("")
+        company = self.env["res.company"].browse(order.company_id.id)  # in the robot's env: calendar settings
+        when = company._erp_crm_add_working_time(fields.Datetime.now(), self.delay_amount, self.delay_unit)
+        try:
+            with self.env.cr.savepoint(flush=False):
+                text = getattr(self, f"_describe_{self.kind}")(order, user, when)
+        except Exception as error:  # noqa: BLE001 - shown to the user: what the run would log
+            return self.env._("Would fail: %(error)s", error=str(error) or error.__class__.__name__)
         if self.delay_amount:
-            start = self.env._("At %(when)s: ", when=fields.Datetime.to_string(when))
-        deadline = when
-        if self.kind in ("activity", "task"):
-            if self.deadline_mode == "field" and self.deadline_field_id:
-                deadline = order[self.deadline_field_id.name] or when
-            else:
-                deadline = order.company_id._erp_crm_add_working_time(when, self.deadline_amount, self.deadline_unit)
-        texts = {
-            "activity": self.env._(
-                "activity “%(summary)s” for %(user)s, due %(deadline)s",
-                summary=self.summary or self.activity_type_id.name or self.name,
-                user=user.name or self.env._("nobody (would fail)"),
-                deadline=fields.Datetime.to_string(fields.Datetime.to_datetime(deadline)),
-            ),
-            "task": self.env._(
-                "task in %(project)s for %(user)s, planned %(deadline)s",
-                project=self.project_id.name,
-                user=user.name or self.env._("nobody"),
-                deadline=fields.Datetime.to_string(fields.Datetime.to_datetime(deadline)),
-            ),
-            "email": self.env._(
-                "email “%(template)s” to %(email)s%(document)s",
-                template=self.mail_template_id.name,
-                email=order.partner_id.email or self.env._("no address (would fail)"),
-                document=self.report_id and self.env._(" with %(doc)s", doc=self.report_id.name) or "",
-            ),
-            "note": self.env._("note in the chatter: %(text)s", text=self.summary or self.name),
-            "notify": self.env._("message to %(who)s", who=user.name if user else self.env._("the funnel's followers")),
-            "write": self.env._(
-                "set %(field)s to %(value)s",
-                field=self.write_field_id.field_description,
-                value=self.write_value or self.env._("empty"),
-            ),
-            "server_action": self.env._("run server action “%(action)s”", action=self.server_action_id.name),
-        }
-        return f"{start}{texts[self.kind]}"
+            return self.env._("At %(when)s: %(what)s", when=self._format_when(when), what=text)
+        return text
+
+    def _preview_deadline(self, order, when):
+        if self.deadline_mode == "field" and self.deadline_field_id:
+            return order[self.deadline_field_id.name] or when
+        company = self.env["res.company"].browse(order.company_id.id)
+        return company._erp_crm_add_working_time(when, self.deadline_amount, self.deadline_unit)
+
+    def _format_when(self, value):
+        """A date or a UTC date and time as the user reads it: their time zone and language, no seconds."""
+        if isinstance(value, datetime):
+            return format_datetime(self.env, value, dt_format="short")
+        return format_date(self.env, value)
 
     def _get_assignees_preview(self, order):
         """Who would get the work, without saving a round-robin choice."""

@@ -124,11 +124,16 @@ class SaleFunnelRobotRun(models.Model):
 
     @api.model
     def _cron_run_due_robots(self, batch_size=200):
-        """Run delayed robots whose time has come, in batches with committed progress."""
+        """Run delayed robots whose time has come, in batches with committed progress, within the cron's time."""
         domain = [("state", "=", "planned"), ("planned_at", "<=", fields.Datetime.now())]
         while runs := self.search(domain, limit=batch_size, order="planned_at, id"):
             runs._execute()
             remaining = self.search_count(domain)
-            self.env["ir.cron"]._commit_progress(len(runs), remaining=remaining)
-            if not remaining:
+            if not self.env["ir.cron"]._commit_progress(len(runs), remaining=remaining) or not remaining:
                 break
+
+    def _trigger_cron_at(self, moments):
+        """Wake the delayed-robot cron at each moment (one trigger per distinct time, created in one batch)."""
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id("erp_crm.ir_cron_run_due_robots")
+        # sudo: scheduling the system's own cron at a robot's planned time; users may not write ir.cron.
+        self.env["ir.cron"].sudo().browse(cron_id)._trigger(at=moments)

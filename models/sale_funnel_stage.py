@@ -171,11 +171,7 @@ class SaleFunnelStage(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_stage_with_deals(self):
-        counts = dict(
-            self.env["sale.order"]
-            .with_context(active_test=False)
-            ._read_group([("stage_id", "in", self.ids)], ["stage_id"], ["__count"])
-        )
+        counts = self._get_deal_counts()
         for stage in self:
             if counts.get(stage):
                 raise UserError(

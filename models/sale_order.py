@@ -1,8 +1,8 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+
+from ..tools import BOOKKEEPING_FIELDS, deal_digest_body, format_minutes
 
 WON_STATUS = [("pending", "In Progress"), ("won", "Won"), ("lost", "Lost")]
 
@@ -34,35 +34,60 @@ class SaleOrder(models.Model):
         domain="[('funnel_id', '=', funnel_id)]",
     )
     stage_kind = fields.Selection(related="stage_id.kind", string="Stage Kind")
-    stage_requirements = fields.Text(related="stage_id.requirements", string="To Do in This Stage")
-    date_stage = fields.Datetime(string="Stage Entered At", copy=False, readonly=True)
+    stage_requirements = fields.Text(
+        related="stage_id.requirements", string="To Do in This Stage", groups="base.group_user"
+    )
+    date_stage = fields.Datetime(string="Stage Entered At", copy=False, readonly=True, groups="base.group_user")
     stage_hours = fields.Float(
         string="Time in Stage (hours)",
         compute="_compute_stage_age",
+        groups="base.group_user",
         help="Calendar hours since the deal entered its current stage.",
     )
-    stage_age_display = fields.Char(string="Time in Stage", compute="_compute_stage_age")
+    stage_age_display = fields.Char(string="Time in Stage", compute="_compute_stage_age", groups="base.group_user")
     won_status = fields.Selection(
-        WON_STATUS, string="Deal Status", compute="_compute_won_status", store=True, index=True, copy=False
+        WON_STATUS,
+        string="Deal Status",
+        compute="_compute_won_status",
+        store=True,
+        index=True,
+        copy=False,
+        groups="base.group_user",
     )
     lost_reason_id = fields.Many2one(
-        "sale.lost.reason", string="Lost Reason", index="btree_not_null", tracking=True, copy=False, ondelete="restrict"
+        "sale.lost.reason",
+        string="Lost Reason",
+        index="btree_not_null",
+        tracking=True,
+        copy=False,
+        ondelete="restrict",
+        groups="base.group_user",
     )
-    stage_history_ids = fields.One2many("sale.funnel.stage.history", "order_id", string="Stage History")
+    stage_history_ids = fields.One2many(
+        "sale.funnel.stage.history", "order_id", string="Stage History", groups="base.group_user"
+    )
     appointment_at = fields.Datetime(
         string="Appointment",
         tracking=True,
         copy=False,
         help="Agreed date and time of the next visit (e.g. measurement).",
     )
-    role_user_ids = fields.One2many("sale.order.role.user", "order_id", string="People by Role")
-    role_summary = fields.Char(string="People", compute="_compute_role_summary")
-    robot_run_ids = fields.One2many("sale.funnel.robot.run", "order_id", string="Robot Log")
-    sla_deadline = fields.Datetime(
-        string="Stage Time Limit", copy=False, readonly=True, help="When the deal exceeds its stage's time limit."
+    role_user_ids = fields.One2many(
+        "sale.order.role.user", "order_id", string="People by Role", groups="base.group_user"
     )
-    sla_escalated = fields.Boolean(copy=False, readonly=True)
-    is_rotting = fields.Boolean(string="Past Time Limit", compute="_compute_is_rotting", search="_search_is_rotting")
+    role_summary = fields.Char(string="People", compute="_compute_role_summary", groups="base.group_user")
+    robot_run_ids = fields.One2many("sale.funnel.robot.run", "order_id", string="Robot Log", groups="base.group_user")
+    sla_deadline = fields.Datetime(
+        string="Stage Time Limit",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",
+        help="When the deal exceeds its stage's time limit.",
+    )
+    sla_escalated = fields.Boolean(copy=False, readonly=True, groups="base.group_user")
+    is_rotting = fields.Boolean(
+        string="Past Time Limit", compute="_compute_is_rotting", search="_search_is_rotting", groups="base.group_user"
+    )
 
     # ------------------------------------------------------------
     # COMPUTES
@@ -78,16 +103,7 @@ class SaleOrder(models.Model):
                 continue
             seconds = max((now - order.date_stage).total_seconds(), 0)
             order.stage_hours = seconds / 3600.0
-            order.stage_age_display = self._format_age(seconds)
-
-    def _format_age(self, seconds):
-        days, rest = divmod(int(seconds), 86400)
-        hours, rest = divmod(rest, 3600)
-        if days:
-            return self.env._("%(days)s d %(hours)s h", days=days, hours=hours)
-        if hours:
-            return self.env._("%(hours)s h %(minutes)s min", hours=hours, minutes=rest // 60)
-        return self.env._("%(minutes)s min", minutes=rest // 60)
+            order.stage_age_display = format_minutes(self.env, seconds // 60)
 
     @api.depends("stage_id.kind", "lost_reason_id")
     def _compute_won_status(self):
@@ -184,25 +200,33 @@ class SaleOrder(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        Stage = self.env["sale.funnel.stage"]
+        self._check_bookkeeping_untouched(vals_list)
         Funnel = self.env["sale.funnel"]
         now = fields.Datetime.now()
         for vals in vals_list:
-            if vals.get("stage_id") and not vals.get("funnel_id"):
-                vals["funnel_id"] = Stage.browse(vals["stage_id"]).funnel_id.id
-            elif vals.get("funnel_id") and not vals.get("stage_id"):
+            stage = self._get_stage_from_vals(vals)
+            if stage and not vals.get("funnel_id"):
+                vals["funnel_id"] = stage.funnel_id.id
+            elif vals.get("funnel_id") and "stage_id" not in vals:
                 vals["stage_id"] = Funnel.browse(vals["funnel_id"])._get_first_open_stage().id
             if vals.get("stage_id"):
-                # An imported deal may bring the date it entered its stage.
+                # Only the system may bring the date a deal entered its stage (data files, migrations).
                 vals.setdefault("date_stage", now)
         orders = super().create(vals_list)
         orders.filtered(lambda o: not o.funnel_id)._assign_default_funnel(now)
         staged = orders.filtered("stage_id")
+        # A deal created in a stage enters it through the same checks and effects as a move into it.
+        for stage, stage_orders in staged.grouped("stage_id").items():
+            stage_orders._check_stage_move(stage, {})
+            stage_orders._before_stage_entry(stage)
         entries = staged._record_stage_history(now)
         staged._after_stage_entry({}, entries)
         return orders
 
     def write(self, vals):
+        self._check_bookkeeping_untouched([vals])
+        if "stage_id" in vals:
+            self._get_stage_from_vals(vals)
         result = True
         for orders, orders_vals in self._split_write_by_funnel(vals):
             result &= orders._write_deal(orders_vals)
@@ -210,6 +234,56 @@ class SaleOrder(models.Model):
             # Signed on the portal, possibly still waiting for its prepayment: "confirmed or signed" is met.
             self._erp_crm_on_event("order_confirmed")
         return result
+
+    @api.model
+    def _get_bookkeeping_fields(self):
+        """Fields only the stage-move door and the computations write (hook: other modules add theirs)."""
+        return set(BOOKKEEPING_FIELDS)
+
+    @api.model
+    def _check_bookkeeping_untouched(self, vals_list):
+        """Refuse writes of bookkeeping fields: a deal's figures come from the door and the accounting, never
+        from a user (a writable ``paid_percent`` would open the prepaid gate)."""
+        if self.env.su:
+            return
+        bookkeeping = self._get_bookkeeping_fields()
+        touched = {fname for vals in vals_list for fname in vals if fname in bookkeeping}
+        if touched:
+            raise UserError(
+                self.env._(
+                    "%(fields)s cannot be written: these figures are kept by the deal itself (stage moves, "
+                    "invoices, payments, manufacturing and deliveries).",
+                    fields=", ".join(sorted(self._fields[fname].string for fname in touched)),
+                )
+            )
+
+    @api.model
+    def _get_stage_from_vals(self, vals):
+        """The stage a create or write names, refused with a clear message when it is not one stage."""
+        value = vals.get("stage_id")
+        if value is False or value is None:
+            return self.env["sale.funnel.stage"]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(self.env._("Stage: %(value)r is not a stage; give the id of one stage.", value=value))
+        # One query that also loads what the door reads of the stage next (its checks, gates and effects).
+        stage = self.env["sale.funnel.stage"].search_fetch([("id", "=", value)], self._get_stage_move_fields())
+        if not stage:
+            raise ValidationError(self.env._("Stage: there is no stage with the id %(value)s.", value=value))
+        return stage
+
+    @api.model
+    def _get_stage_move_fields(self):
+        """Fields of the target stage that a stage move reads (hook: modules reading more add theirs)."""
+        return [
+            "funnel_id",
+            "name",
+            "kind",
+            "sequence",
+            "max_hours",
+            "gate_prepaid_percent",
+            "gate_no_overdue_invoices",
+            "confirm_order_on_entry",
+        ]
 
     @api.private
     def _write_deal(self, vals):
@@ -360,17 +434,26 @@ class SaleOrder(models.Model):
     def _run_stage_robots(self, entries):
         """Plan the robots of the entered stages and run those due now; delayed ones wait for the cron.
 
-        Robots act for the funnel's configuration, which managers made: they run with superuser rights
-        (sudo), whatever the rights of the user who moved the deal, and log what they did on the deal.
+        Robots finish the stage entry before anything moves the deal again: ERP events their work fires (a
+        posted down payment, a created task) are collected and applied once, through the door, after all the
+        robots of the entry ran.
         """
-        robots = self.env["sale.funnel.robot"].search_fetch(
-            [("stage_id", "in", self.stage_id.ids)], self.env["sale.funnel.robot"]._get_planning_fields()
+        # sudo: robots are the funnel's configuration, applied whoever moves the deal (a Sales user outside the
+        # erp_crm groups included); only their ids and settings are read here, no user-written code is run.
+        robots = (
+            self.env["sale.funnel.robot"]
+            .sudo()
+            .search_fetch([("stage_id", "in", self.stage_id.ids)], self.env["sale.funnel.robot"]._get_planning_fields())
         )
         if not robots:
             return
-        runs = robots.sudo()._plan_runs(self.sudo(), entries)
-        now = fields.Datetime.now()
-        runs.filtered(lambda run: run.state == "planned" and run.planned_at <= now)._execute()
+        with self._erp_crm_events_deferred() as deals:
+            # sudo: robots act for the managers who configured them (tasks in projects, invoices, messages to
+            # other people), whatever the rights of the user who moved the deal; what they render or evaluate was
+            # checked for its author when the robot was saved (see sale.funnel.robot).
+            runs = robots.with_env(deals.env).sudo()._plan_runs(deals.sudo(), entries)
+            now = fields.Datetime.now()
+            runs.filtered(lambda run: run.state == "planned" and run.planned_at <= now)._execute()
 
     def _set_stage_time_limit(self):
         """Deadline of the stage's time limit, in the company's working hours, counted from the entry."""
@@ -428,19 +511,18 @@ class SaleOrder(models.Model):
                 if manager:
                     manager_deals._notify_time_limit_exceeded(manager)
             super(SaleOrder, deals).write({"sla_escalated": True})
-            self.env["ir.cron"]._commit_progress(len(deals))
+            if not self.env["ir.cron"]._commit_progress(len(deals)):
+                break  # out of time: the next run goes on where this one stopped
 
     def _notify_time_limit_exceeded(self, manager):
-        lines = Markup("").join(
-            Markup('<li><a href="/odoo/sale.order/%s">%s</a>: %s, %s</li>')
-            % (deal.id, deal.display_name, deal.stage_id.name, deal.stage_age_display)
-            for deal in self
+        body = deal_digest_body(
+            (deal.id, deal.display_name, f"{deal.stage_id.name}, {deal.stage_age_display}") for deal in self
         )
-        # sudo: sent by the system to the funnel manager, an internal user.
+        # sudo: sent by the system to the funnel manager, an internal user; it names deals of the manager's funnel.
         self.env["mail.thread"].sudo().message_notify(
             partner_ids=manager.partner_id.ids,
             subject=self.env._("%(count)s deals are past their stage's time limit", count=len(self)),
-            body=Markup("<ul>%s</ul>") % lines,
+            body=body,
             subtype_xmlid="mail.mt_note",
         )
 

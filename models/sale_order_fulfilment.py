@@ -191,6 +191,10 @@ class SaleOrder(models.Model):
             for order in production.reference_ids.sale_ids:
                 if order.id in order_ids:
                     result[order.id] |= production
+        # Each deal's orders keep the prefetch of the whole search: what they compute (their state), they compute
+        # for all of them at once, not order by order.
+        for order_id, order_productions in result.items():
+            result[order_id] = order_productions.with_prefetch(productions._prefetch_ids)
         return result
 
     @api.depends("order_line.qty_delivered", "order_line.product_uom_qty", "order_line.price_subtotal")

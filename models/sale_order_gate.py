@@ -48,7 +48,7 @@ class SaleOrder(models.Model):
         # sudo: gates read accounting figures the mover may not be allowed to read; amounts are only named
         # in the refusal for users with accounting rights.
         deals = self.sudo()
-        show_amounts = self.env.user.has_group("account.group_account_invoice") or self.env.su
+        show_amounts = self._erp_crm_may_show_amounts()
         if stage.gate_prepaid_percent:
             for deal in deals:
                 if not percent_reached(deal.paid_percent, stage.gate_prepaid_percent):
@@ -110,3 +110,14 @@ class SaleOrder(models.Model):
             ["__count", "amount_residual_signed:sum"],
         )
         return {partner: (count, amount) for partner, count, amount in groups}
+
+    def _erp_crm_may_show_amounts(self):
+        """Whether a message about deals may name accounting amounts.
+
+        Salespeople know a deal's total and its paid share (percentages); invoice amounts and what a customer
+        owes on other orders are for users with accounting rights. Messages the system writes on deals (chatter
+        notes read by everyone on the deal) never name amounts.
+        """
+        if self.env.context.get("erp_crm_message_for_all"):
+            return False
+        return self.env.user.has_group("account.group_account_invoice")

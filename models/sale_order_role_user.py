@@ -28,3 +28,44 @@ class SaleOrderRoleUser(models.Model):
                         deal=line.order_id.name,
                     )
                 )
+
+    @api.constrains("user_id", "order_id")
+    def _check_holder_works_for_deal(self):
+        """A role holder is an internal user who works for the deal's company: robots give them its work."""
+        for line in self.filtered("user_id"):
+            user, deal = line.user_id, line.order_id
+            if user.share:
+                raise ValidationError(
+                    self.env._(
+                        "User: %(user)s is not an internal user and cannot hold the role %(role)s on deal %(deal)s.",
+                        user=user.name,
+                        role=line.role_id.name,
+                        deal=deal.name,
+                    )
+                )
+            if deal.company_id and deal.company_id not in user.company_ids:
+                raise ValidationError(
+                    self.env._(
+                        "User: %(user)s does not work for %(company)s and cannot hold a role on its deal %(deal)s.",
+                        user=user.name,
+                        company=deal.company_id.name,
+                        deal=deal.name,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_deal_access({vals.get("order_id") for vals in vals_list})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        # Moving an assignment to another deal needs the right to edit that deal, not only the one it left.
+        self._check_deal_access({vals.get("order_id")})
+        return super().write(vals)
+
+    @api.model
+    def _check_deal_access(self, order_ids):
+        """Who holds a role on a deal is decided by people who may edit that deal."""
+        order_ids = {order_id for order_id in order_ids if order_id}
+        if order_ids and not self.env.su:
+            self.env["sale.order"].browse(order_ids).check_access("write")

@@ -1,9 +1,29 @@
 from collections import defaultdict
+from contextlib import contextmanager
 
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 
 from .sale_order_fulfilment import percent_reached
+
+# The stage triggers each ERP event can satisfy: an event re-checks only these (None: every trigger).
+EVENT_TRIGGERS = {
+    "quotation_sent": {"quotation_sent"},
+    "order_confirmed": {"quotation_sent", "order_confirmed"},
+    "invoice_posted": {"invoice_posted"},
+    "payment": {"down_payment_paid", "fully_paid"},
+    "production": {"production_started", "production_done"},
+    "delivery_done": {"delivered"},
+    "task": {"task_stage", "task_closed"},
+}
+
+
+class DeferredEvents:
+    """ERP events collected while a stage entry runs its robots, applied once when the robots are done."""
+
+    def __init__(self):
+        self.open = True
+        self.events = defaultdict(set)  # event -> deal ids
 
 
 class SaleOrder(models.Model):
@@ -37,26 +57,70 @@ class SaleOrder(models.Model):
         return result
 
     @api.private
-    def _erp_crm_on_event(self, event):
-        """What the ERP hooks call: ``event`` happened to these deals' documents (an invoice was posted,
-        a payment reconciled, a manufacturing order finished...). Deals whose stage triggers are now met
-        move forward. Safe to call any number of times: a met trigger of a stage already passed does nothing.
+    def _erp_crm_on_event(self, events):
+        """What the ERP hooks call: ``events`` (one name of ``EVENT_TRIGGERS`` or a set of them) happened to these
+        deals' documents (an invoice was posted, a payment reconciled, a manufacturing order finished...). Deals
+        whose stage triggers for those events are now met move forward. Safe to call any number of times: a met
+        trigger of a stage already passed does nothing.
         """
-        if self.env.context.get("erp_crm_skip_triggers"):
+        if self.env.context.get("erp_crm_skip_triggers") or not self:
             return False
-        # sudo: ERP events (a payment, a finished MO, a closed task) move deals on the company's behalf;
-        # whoever caused them need not have sales rights on the deal.
-        deals = self.sudo().filtered(lambda o: o.funnel_id and o.stage_id and o.won_status == "pending")
+        events = {events} if isinstance(events, str) else set(events)
+        collector = self.env.context.get("erp_crm_deferred_events")
+        if collector is not None and collector.open:
+            for event in events:
+                collector.events[event].update(self.ids)
+            return True
+        triggers = set()
+        for event in events:
+            if event not in EVENT_TRIGGERS:
+                triggers = None  # unknown event: every trigger may be met
+                break
+            triggers |= EVENT_TRIGGERS[event]
+        # with_prefetch: deals reached through documents (pickings, MOs) come with those documents' prefetch
+        # sets, which would read the deals one by one.
+        # sudo: ERP events (a payment, a finished MO, a closed task) move deals on the company's behalf, whoever
+        # caused them (an accountant without sales rights); the documents that fire them were checked when linked
+        # to the deal (see project.task), and the move goes through the door's checks.
+        deals = self.sudo().with_prefetch(self._ids)
+        deals = deals.filtered(lambda o: o.funnel_id and o.stage_id and o.won_status == "pending")
         # Each company's deals move in their company (confirming an order creates its pickings and MOs there).
         for company, company_deals in deals.grouped("company_id").items():
-            company_deals.with_company(company)._apply_stage_triggers()
+            company_deals.with_company(company)._apply_stage_triggers(triggers)
         return True
 
-    def _apply_stage_triggers(self):
-        """Move each deal to the last stage of its funnel whose trigger is met, if ahead of its own stage."""
-        trigger_stages = self.env["sale.funnel.stage"].search(
-            [("funnel_id", "in", self.funnel_id.ids), ("trigger", "!=", False), ("kind", "!=", "lost")]
-        )
+    @contextmanager
+    def _erp_crm_events_deferred(self, records=None):
+        """Yield ``records`` (default: these deals) in an environment that collects ERP events instead of applying
+        them; apply what was collected once, on leaving (nothing when an error leaves it).
+
+        Used by the door while a stage entry runs its robots, and by documents that Odoo writes one by one in a
+        loop (finished manufacturing orders) so that their deals are told once for the batch.
+        """
+        records = self if records is None else records
+        outer = self.env.context.get("erp_crm_deferred_events")
+        if outer is not None and outer.open:
+            yield records  # already inside a batch: its events join it, applied when it ends
+            return
+        collector = DeferredEvents()
+        yield records.with_context(erp_crm_deferred_events=collector)
+        collector.open = False
+        for event, deal_ids in collector.events.items():
+            self.browse(deal_ids).with_context(erp_crm_deferred_events=None)._erp_crm_on_event(event)
+
+    def _apply_stage_triggers(self, triggers=None):
+        """Move each deal to the last stage of its funnel whose trigger is met, if ahead of its own stage.
+
+        :param triggers: the triggers to check (the event's); None checks every trigger.
+        """
+        domain = [("funnel_id", "in", self.funnel_id.ids), ("trigger", "!=", False), ("kind", "!=", "lost")]
+        if triggers is not None:
+            domain = [
+                ("funnel_id", "in", self.funnel_id.ids),
+                ("trigger", "in", list(triggers)),
+                ("kind", "!=", "lost"),
+            ]
+        trigger_stages = self.env["sale.funnel.stage"].search(domain)
         if not trigger_stages:
             return
         stages_by_funnel = trigger_stages.grouped("funnel_id")
@@ -123,6 +187,8 @@ class SaleOrder(models.Model):
         An ERP event must never fail because a deal cannot move (the accountant's payment is registered
         whatever the funnel says): refused deals are held back and told, the others move in one batch.
         """
+        # What refuses a deal here ends in its chatter, which every reader of the deal sees: no amounts.
+        self = self.with_context(erp_crm_message_for_all=True)  # noqa: PLW0642
         blockers = self._get_stage_gate_blockers(stage)
         held = self.browse([deal.id for deal in blockers])
         if held:

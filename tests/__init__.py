@@ -14,6 +14,12 @@ from . import test_stage_move
 from . import test_tour
 from . import test_window_story
 from . import test_won_lost
+from . import test_security_probe
+from . import test_erp_events
+from . import test_cron_budget
+from . import test_sales_users
+from . import test_robot_engine
+from . import test_robot_security
 from . import test_payment_request
 from . import test_deal_screens
 from . import test_activity_deadline

@@ -1,10 +1,11 @@
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 
 from .erp_common import ErpTriggerCommon
-from .test_robots import RobotCommon
+from .test_robots import TEST_INSTANT, RobotCommon
 
 
 @tagged("erp_crm")
+@freeze_time(TEST_INSTANT)
 class TestDownPaymentRobot(ErpTriggerCommon):
     def test_down_payment_robot_invoices_once_and_emails_the_invoice(self):
         self.partner.email = "customer@example.com"

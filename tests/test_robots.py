@@ -1,3 +1,4 @@
+import os
 from datetime import datetime
 
 from psycopg2.errors import UniqueViolation
@@ -11,8 +12,12 @@ from .common import ErpCrmCommon
 
 # Friday 2026-03-06 17:50 in Berlin (CET, UTC+1) is 16:50 UTC.
 FRIDAY_1750_BERLIN = datetime(2026, 3, 6, 16, 50)
+# Robot tests run at a frozen instant: working-time deadlines and query counts depend on the clock. Default:
+# Monday 10:00 in Berlin; ERP_CRM_TEST_INSTANT=2026-03-08T11:00 (naive UTC) runs them at another instant.
+TEST_INSTANT = datetime.fromisoformat(os.environ.get("ERP_CRM_TEST_INSTANT") or "2026-03-09T09:00")
 
 
+@freeze_time(TEST_INSTANT)
 class RobotCommon(ErpCrmCommon):
     @classmethod
     def setUpClass(cls):

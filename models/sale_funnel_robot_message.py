@@ -1,0 +1,148 @@
+from markupsafe import escape
+
+from odoo import models
+from odoo.exceptions import ValidationError
+from odoo.fields import Command
+
+
+class SaleFunnelRobot(models.Model):
+    """Robot kinds that write: an email, a notification, a note (execution, description, validation).
+
+    What robots post in the chatter is authored by OdooBot and names the robot, as Odoo's automation does:
+    readers see that a robot wrote it, not the person who moved the deal.
+    """
+
+    _inherit = "sale.funnel.robot"
+
+    def _chatter_body(self):
+        return self._robot_signature() + (self.note or escape(self.summary or self.name))
+
+    # ------------------------------------------------------------
+    # EMAIL
+    # ------------------------------------------------------------
+
+    def _check_email(self):
+        if not self.mail_template_id:
+            raise ValidationError(self.env._("Email Template: robot “%(robot)s” needs one.", robot=self.name))
+        if self.mail_template_id.model != "sale.order":
+            raise ValidationError(
+                self.env._(
+                    "Email Template: “%(template)s” is not a template of deals (sale orders).",
+                    template=self.mail_template_id.name,
+                )
+            )
+        if self.report_id and self.report_id.model != "sale.order":
+            raise ValidationError(
+                self.env._(
+                    "Attach Document: “%(report)s” is not a document of deals (sale orders).",
+                    report=self.report_id.name,
+                )
+            )
+
+    def _describe_email(self, order, user, when):
+        return self.env._(
+            "email “%(template)s” to %(email)s%(document)s",
+            template=self.mail_template_id.name,
+            email=order.partner_id.email or self.env._("no address (would fail)"),
+            document=self.report_id and self.env._(" with %(doc)s", doc=self.report_id.name) or "",
+        )
+
+    def _execute_email(self, runs):
+        """Queue the template's email for each deal, with the PDF attached to the deal and the email.
+
+        The email is queued (sent by the mail queue after commit), so a retried transaction never sends twice.
+        """
+        results = {}
+        attachments = self._render_report_attachments(runs.order_id) if self.report_id else {}
+        for run in runs:
+            order = run.order_id
+            if not order.partner_id.email:
+                results[run] = (
+                    "failed",
+                    self.env._("%(customer)s has no email address.", customer=order.partner_id.display_name),
+                    None,
+                )
+                continue
+            attachment = attachments.get(order)
+            email_values = {"attachment_ids": [Command.link(attachment.id)]} if attachment else {}
+            mail_id = self.mail_template_id.send_mail(order.id, force_send=False, email_values=email_values)
+            message = self.env._(
+                "Email “%(subject)s” queued for %(email)s.",
+                subject=self.mail_template_id.name,
+                email=order.partner_id.email,
+            )
+            results[run] = ("done", message, self.env["mail.mail"].browse(mail_id))
+        return results
+
+    def _render_report_attachments(self, orders):
+        """One PDF per deal, attached to the deal."""
+        Report = self.env["ir.actions.report"]
+        return {
+            order: self._attach_pdf(order, Report._render_qweb_pdf(self.report_id, order.ids)[0]) for order in orders
+        }
+
+    def _attach_pdf(self, order, content):
+        name = f"{self.report_id.name} - {order.name}.pdf"
+        return self.env["ir.attachment"].create(
+            {"name": name, "raw": content, "res_model": "sale.order", "res_id": order.id, "mimetype": "application/pdf"}
+        )
+
+    # ------------------------------------------------------------
+    # NOTIFY
+    # ------------------------------------------------------------
+
+    def _check_notify(self):
+        """A role or the followers; without either, the salesperson is notified."""
+
+    def _describe_notify(self, order, user, when):
+        who = [user.name] if (self.role_id or not self.notify_followers) and user else []
+        if self.notify_followers:
+            who.append(self.env._("the funnel's followers"))
+        return self.env._("message to %(who)s", who=", ".join(who) or self.env._("nobody (would fail)"))
+
+    def _execute_notify(self, runs):
+        results = {}
+        assignees = self._get_assignees(runs.order_id) if (self.role_id or not self.notify_followers) else {}
+        body = self._chatter_body()
+        author = self._robot_author()
+        for run in runs:
+            order = run.order_id
+            partners = self.env["res.partner"]
+            if self.notify_followers:
+                partners |= order.funnel_id.message_partner_ids
+            if assignees.get(order):
+                partners |= assignees[order].partner_id
+            if not partners:
+                results[run] = ("failed", self.env._("Nobody to notify."), None)
+                continue
+            message = order.message_post(
+                body=body,
+                partner_ids=partners.ids,
+                subtype_xmlid="mail.mt_note",
+                subject=self.summary or self.name,
+                author_id=author.id,
+            )
+            results[run] = (
+                "done",
+                self.env._("Notified %(names)s.", names=", ".join(partners.mapped("name"))),
+                message,
+            )
+        return results
+
+    # ------------------------------------------------------------
+    # NOTE
+    # ------------------------------------------------------------
+
+    def _check_note(self):
+        """Nothing to check: the note is the robot's text."""
+
+    def _describe_note(self, order, user, when):
+        return self.env._("note in the chatter: %(text)s", text=self.summary or self.name)
+
+    def _execute_note(self, runs):
+        """A note in the deals' chatter, notifying nobody: one batch insert for all deals."""
+        body = self._chatter_body()
+        runs.order_id._message_log_batch(
+            bodies=dict.fromkeys(runs.order_id.ids, body), author_id=self._robot_author().id
+        )
+        return {run: ("done", self.env._("Note logged."), None) for run in runs}

@@ -1,0 +1,2 @@
+from .digest import deal_digest_body, format_minutes
+from .door import BOOKKEEPING_FIELDS, DOOR_FIELDS
