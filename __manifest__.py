@@ -64,20 +64,26 @@
         "views/res_partner_service_views.xml",
     ],
     "demo": [
+        "data/res_company_demo.xml",
         "data/res_users_demo.xml",
         "data/sale_funnel_demo.xml",
         "data/crm_team_demo.xml",
         "data/utm_source_demo.xml",
         "data/res_partner_demo.xml",
         "data/product_demo.xml",
-        "data/sale_order_demo.xml",
         "data/sale_funnel_robot_demo.xml",
         "data/sale_funnel_trigger_demo.xml",
+        "data/sale_order_demo.xml",
         "data/project_service_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "erp_crm/static/src/**/*",
+            ("remove", "erp_crm/static/src/activity_view/**/*"),
+        ],
+        # The activity view is loaded lazily, with mail's own activity view.
+        "web.assets_backend_lazy": [
+            "erp_crm/static/src/activity_view/**/*",
         ],
         "web.assets_tests": [
             "erp_crm/static/tests/tours/*.js",

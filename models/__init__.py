@@ -36,3 +36,6 @@ from . import sale_funnel_forecast
 from . import sale_order_forecast
 from . import sale_target
 from . import sale_order_portal
+from . import sale_order_ui
+from . import mail_activity_deadline
+from . import sale_order_demo

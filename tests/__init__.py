@@ -27,3 +27,6 @@ from . import test_service_tour
 from . import test_analytics
 from . import test_analytics_portal
 from . import test_analytics_dashboard
+from . import test_payment_request
+from . import test_deal_screens
+from . import test_activity_deadline

@@ -5,23 +5,30 @@ from odoo.tools.convert import convert_file
 
 @tagged("erp_crm")
 class TestDemoData(TransactionCase):
-    """The window-installer demo loads into a database installed without demo data."""
+    """The window-installer demo loads into a database installed without demo data (``scripts/test`` installs
+    without demo, so each test loads the demo files itself) and obeys its own rules."""
 
-    def _load_demo(self):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         idref = {}
         for filename in get_manifest("erp_crm")["demo"]:
-            convert_file(self.env, "erp_crm", filename, idref, mode="init", noupdate=False)
+            convert_file(cls.env, "erp_crm", filename, idref, mode="init", noupdate=False)
+        cls.funnel = cls.env.ref("erp_crm.sale_funnel_windows")
+        cls.deals = cls.env["sale.order"].search([("funnel_id", "=", cls.funnel.id)])
+        cls.stages = {stage.name: stage for stage in cls.funnel.stage_ids}
+
+    def _deals_in(self, *names):
+        return self.deals.filtered(lambda d: d.stage_id.name in names)
 
     def test_demo_data_loads_the_window_installer(self):
-        self._load_demo()
-        funnel = self.env.ref("erp_crm.sale_funnel_windows")
         self.assertEqual(
-            funnel.stage_ids.mapped("name"),
+            self.funnel.stage_ids.mapped("name"),
             ["First call", "Measurement", "Approval", "Payment", "Production", "Installation", "Won", "Lost"],
         )
-        deals = self.env["sale.order"].search([("funnel_id", "=", funnel.id)])
+        deals = self.deals
         self.assertGreaterEqual(len(deals), 20)
-        self.assertEqual(set(deals.stage_id.ids), set(funnel.stage_ids.ids), "deals in every stage")
+        self.assertEqual(set(deals.stage_id.ids), set(self.funnel.stage_ids.ids), "deals in every stage")
         self.assertTrue(all(deal.stage_history_ids for deal in deals), "each deal has its stage history")
         lost = deals.filtered(lambda d: d.won_status == "lost")
         self.assertTrue(lost and all(lost.mapped("lost_reason_id")))
@@ -30,9 +37,82 @@ class TestDemoData(TransactionCase):
         self.assertTrue(deals.filtered("source_id"), "deals say where the customer came from")
         self.assertGreater(min(deals.mapped("stage_hours")), 0, "deals have been in their stage for a while")
 
+    def test_demo_company_is_the_window_installer(self):
+        company = self.env.ref("base.main_company")
+        self.assertEqual(company.name, "Fensterbau Breisgau GmbH")
+        self.assertEqual((company.country_id.code, company.city), ("DE", "Freiburg im Breisgau"))
+        self.assertEqual(set(self.deals.currency_id.mapped("name")), {"EUR"}, "the deals are in euros")
+
+    def test_demo_salespeople_create_customers(self):
+        anna = self.env.ref("erp_crm.res_users_demo_sales_anna")
+        caller = self.env["res.partner"].with_user(anna).create({"name": "A new caller", "phone": "+49 761 1"})
+        deal = self.env["sale.order"].with_user(anna).create({"partner_id": caller.id, "title": "2 windows"})
+        self.assertEqual((deal.funnel_id, deal.stage_id.name), (self.funnel, "First call"))
+
+    def test_demo_deals_obey_every_gate_and_trigger(self):
+        """Each deal went through the door: it passes the gates of every stage it entered, sits where the
+        triggers put it (the last stage whose trigger is met, never behind it), and robots ran on each entry."""
+        task_facts = self.deals._get_task_trigger_facts()
+        trigger_stages = self.funnel.stage_ids.filtered(lambda s: s.trigger and s.kind != "lost")
+        self.assertEqual(set(trigger_stages.mapped("name")), {"Production", "Installation", "Won"})
+        gate_stages = self.funnel.stage_ids.filtered(lambda s: s.gate_prepaid_percent or s.gate_no_overdue_invoices)
+        self.assertTrue(gate_stages)
+        for deal in self.deals:
+            entered = deal.stage_history_ids.stage_id
+            for stage in gate_stages & entered:
+                with self.subTest(deal=deal.name, gate=stage.name):
+                    self.assertFalse(deal._get_stage_gate_blockers(stage), "a gate it passed still holds")
+            for stage in trigger_stages:
+                met = deal._is_stage_trigger_met(stage, task_facts.get(deal.id))
+                with self.subTest(deal=deal.name, trigger=stage.name):
+                    if deal.won_status == "pending":
+                        self.assertEqual(met, deal.stage_id.sequence >= stage.sequence, "triggers decide the stage")
+                    elif deal.won_status == "won":
+                        self.assertTrue(met, "a won deal met every trigger on its way")
+            for row in deal.stage_history_ids:
+                robots = self.env["sale.funnel.robot"].search([("stage_id", "=", row.stage_id.id)])
+                runs = deal.robot_run_ids.filtered(lambda r, row=row: r.history_id == row)
+                with self.subTest(deal=deal.name, stage=row.stage_id.name):
+                    self.assertEqual(runs.robot_id, robots, "the robot log shows each robot of each entry")
+                    self.assertEqual(set(runs.mapped("state")) - {"done"}, set(), runs.mapped("message"))
+
+    def test_demo_story_facts(self):
+        """What the stages say is true of the deals in them."""
+        for deal in self.deals.filtered(lambda d: d.stage_id.sequence >= self.stages["Measurement"].sequence):
+            if deal.stage_history_ids.filtered(lambda h: h.stage_id.name == "Measurement"):
+                self.assertTrue(deal.appointment_at, f"{deal.name} has its measurement appointment")
+        for deal in self._deals_in("Production", "Installation", "Won"):
+            self.assertEqual(deal.state, "sale")
+            self.assertGreaterEqual(deal.paid_percent, 50, f"{deal.name}: the down payment is paid")
+            invoice = deal._get_down_payment_invoices().sorted("id")[:1]  # the final invoice deducts it
+            self.assertEqual(invoice.state, "posted")
+            self.assertIn(invoice.payment_state, ("paid", "in_payment"), f"{deal.name}: a registered payment")
+            self.assertTrue(deal.mrp_production_ids, f"{deal.name}: the windows are made to order")
+        for deal in self._deals_in("Installation", "Won"):
+            self.assertTrue(deal.installation_date, f"{deal.name} has its installation date")
+            self.assertEqual(set(deal.mrp_production_ids.mapped("state")), {"done"})
+            task = self.env["project.task"].search([("sale_order_id", "=", deal.id)])
+            self.assertEqual(len(task), 1, f"{deal.name}: the installer's task")
+            self.assertEqual(task.date_deadline, deal.installation_date)
+        for deal in self._deals_in("Won"):
+            self.assertEqual(deal.invoiced_percent, 100, f"{deal.name}: the rest is invoiced")
+        activities = self.env["mail.activity"].search(
+            [("res_model", "=", "sale.order"), ("res_id", "in", self.deals.ids)]
+        )
+        self.assertTrue(activities)
+        self.assertFalse(activities.filtered(lambda a: not a.deadline_at), "every activity has its due time")
+        self.assertTrue(activities.filtered(lambda a: a.state == "overdue"), "some work is late")
+        self.assertTrue(activities.filtered(lambda a: a.state != "overdue"), "some is not")
+        open_deals = self.deals.filtered(lambda d: d.won_status == "pending")
+        first_entries = self.env["sale.funnel.stage.history"].search(
+            [("order_id", "in", open_deals.ids), ("date_out", "=", False)]
+        )
+        self.assertEqual(first_entries.order_id, open_deals)
+        for row in first_entries:
+            self.assertEqual(row.date_in, row.order_id.date_stage)
+
     def test_demo_robots_work_on_a_new_request(self):
-        self._load_demo()
-        funnel = self.env.ref("erp_crm.sale_funnel_windows")
+        funnel = self.funnel
         self.assertEqual(funnel.role_ids.mapped("name"), ["Salesperson", "Surveyor", "Accountant", "Installer"])
         self.assertGreaterEqual(len(funnel.robot_ids), 6)
         anna = self.env.ref("erp_crm.res_users_demo_sales_anna")

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.fields import Command
 from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
 
 from .common import funnel_stage_commands
@@ -19,7 +20,7 @@ class TestDealTour(HttpCase):
             {"partner_id": partner.id, "funnel_id": funnel.id, "title": "Tour windows deal", "user_id": user.id}
         )
         self.start_tour(
-            "/odoo/action-erp_crm.sale_order_action_deals",
+            "/odoo/deals",
             "erp_crm_deal_drag_tour",
             login="erp_crm_tour",
         )
@@ -66,3 +67,118 @@ class TestFunnelChartTour(HttpCase):
         self.start_tour(
             "/odoo/action-erp_crm.sale_funnel_report_action_chart", "erp_crm_funnel_chart_tour", login=user.login
         )
+
+
+class PipelineTourCommon(HttpCase):
+    """A window funnel with a deal of a salesperson, and an empty funnel (its only open stage "Doors: new")."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        stages = funnel_stage_commands(
+            ("First call", "open"),
+            ("Payment", "open"),
+            ("Production", "open"),
+            ("Won", "won"),
+            ("Lost", "lost"),
+        )
+        cls.funnel = cls.env["sale.funnel"].create({"name": "Tour windows", "sequence": 1, "stage_ids": stages})
+        cls.empty_funnel = cls.env["sale.funnel"].create(
+            {"name": "Empty doors", "sequence": 2, "stage_ids": funnel_stage_commands(("Doors: new", "open"))}
+        )
+        cls.user = new_test_user(
+            cls.env, login="erp_crm_tour_sales", groups="erp_crm.erp_crm_group_user", name="Tina Tour"
+        )
+        cls.team = cls.env["crm.team"].create(
+            {
+                "name": "Tour team",
+                "company_id": cls.env.company.id,
+                "funnel_id": cls.funnel.id,
+                "member_ids": [Command.link(cls.user.id)],
+            }
+        )
+        cls.user.sale_team_id = cls.team
+        cls.partner = cls.env["res.partner"].create({"name": "Tour customer", "email": "tour@example.com"})
+        cls.product = cls.env["product.product"].create(
+            {"name": "Window", "list_price": 1000.0, "invoice_policy": "order"}
+        )
+
+    @classmethod
+    def _deal(cls, title, **values):
+        return cls.env["sale.order"].create(
+            {
+                "partner_id": cls.partner.id,
+                "funnel_id": cls.funnel.id,
+                "title": title,
+                "user_id": cls.user.id,
+                "order_line": [Command.create({"product_id": cls.product.id, "product_uom_qty": 2})],
+                **values,
+            }
+        )
+
+
+@tagged("post_install", "-at_install", "erp_crm")
+class TestPipelineTour(PipelineTourCommon):
+    def test_pipeline_from_the_readme_url_and_switching_funnels(self):
+        self._deal("Tour windows deal")
+        self.start_tour("/odoo/deals", "erp_crm_pipeline_menus_tour", login="erp_crm_tour_sales")
+
+    def test_empty_funnel_opened_from_its_form(self):
+        self._deal("Tour windows deal")
+        self.start_tour(
+            f"/odoo/action-erp_crm.sale_funnel_action/{self.empty_funnel.id}",
+            "erp_crm_empty_funnel_tour",
+            login="erp_crm_tour_sales",
+        )
+
+    def test_refused_move_leaves_the_card_and_the_form_in_the_real_stage(self):
+        payment, production = self.funnel.stage_ids[1:3]
+        payment.requirements = "Send the down-payment invoice."
+        production.write({"gate_prepaid_percent": 50, "requirements": "Agree the installation date."})
+        deal = self._deal("Gate deal", stage_id=payment.id)
+        self.start_tour("/odoo/deals", "erp_crm_refused_move_tour", login="erp_crm_tour_sales")
+        self.assertEqual(deal.stage_id, payment)
+        self.assertEqual(deal.stage_history_ids.stage_id, payment, "no move was recorded")
+
+
+@tagged("post_install", "-at_install", "erp_crm")
+class TestCardLayoutTour1280(PipelineTourCommon):
+    browser_size = "1280x900"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        production = cls.funnel.stage_ids[2]
+        long_partner = cls.env["res.partner"].create(
+            {"name": "Wohnungsbaugenossenschaft Freiburg-Haslach-Weingarten eG, Hausverwaltung Nord"}
+        )
+        deal = cls._deal(
+            "42 triple-glazed windows and 6 balcony doors, apartment block renovation in Haslach",
+            partner_id=long_partner.id,
+            stage_id=production.id,
+        )
+        deal._erp_crm_create_down_payment_invoice(50)
+        cls._deal("3 windows, kitchen and bathroom")
+
+    def test_card_layout(self):
+        self.start_tour("/odoo/deals", "erp_crm_card_layout_tour", login="erp_crm_tour_sales")
+
+
+@tagged("post_install", "-at_install", "erp_crm")
+class TestCardLayoutTour1440(TestCardLayoutTour1280):
+    browser_size = "1440x900"
+
+
+@tagged("post_install", "-at_install", "erp_crm")
+class TestActivityDeadlineTour(PipelineTourCommon):
+    def test_activity_deadline_in_card_popover_and_chatter(self):
+        deal = self._deal("Late call")
+        now = fields.Datetime.now()
+        deal.activity_schedule(
+            "mail.mail_activity_data_call",
+            summary="Call the customer back",
+            user_id=self.user.id,
+            date_deadline=fields.Date.context_today(deal.with_user(self.user), now),
+            deadline_at=now - timedelta(minutes=9),
+        )
+        self.start_tour("/odoo/deals", "erp_crm_activity_deadline_tour", login="erp_crm_tour_sales")

@@ -31,7 +31,7 @@ registry.category("web_tour.tours").add("erp_crm_deal_drag_tour", {
             content: "The chatter tells the stage change",
         },
         {
-            trigger: ".o_breadcrumb .breadcrumb-item a:contains('Deals')",
+            trigger: ".o_breadcrumb .breadcrumb-item a:contains('Tour windows')",
             content: "Back to the pipeline",
             run: "click",
         },

@@ -1,0 +1,215 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+# How long a demo deal typically stayed in each stage it went through (hours), to date its history.
+DEMO_STAGE_HOURS = {
+    "First call": 3,
+    "Measurement": 26,
+    "Approval": 20,
+    "Payment": 45,
+    "Production": 120,
+    "Installation": 24,
+}
+
+
+class SaleOrder(models.Model):
+    """The window installer's demo deals walk their funnel through the stage-move door, as users would.
+
+    Each demo deal is created in the first stage (its robots run) and then does what the story says,
+    stage by stage: the call is logged, a measurement appointment is booked, the quotation goes out, the
+    payment request and the down-payment invoice are sent by the robots, the accountant registers the
+    payment (the trigger moves the deal to Production and confirms the order), manufacturing finishes (the
+    trigger moves it to Installation and the installer gets his task), the task is closed (Won) and the rest
+    is invoiced. Gates, triggers and robots all apply: the demo obeys its own rules. Finally the history is
+    dated back so that each deal has been in its stage for a while.
+    """
+
+    _inherit = "sale.order"
+
+    @api.model
+    def _erp_crm_demo_company_currency(self, company_id, currency_id):
+        """The demo company sells in euros: its first pricelist (every customer's default) is in euros, and
+        the company's own currency becomes the euro unless journal items already exist (Odoo forbids the
+        change then, e.g. after other modules' demo invoices)."""
+        company = self.env["res.company"].browse(company_id)
+        currency = self.env["res.currency"].browse(currency_id)
+        if company.currency_id != currency and not company._existing_accounting():
+            company.currency_id = currency
+        self.env["product.pricelist"].create(
+            {"name": self.env._("Euro"), "sequence": 1, "currency_id": currency.id, "company_id": company.id}
+        )
+        if company.currency_id != currency and not currency.rate_ids.filtered(
+            lambda r: r.company_id in (company, self.env["res.company"])
+        ):
+            self.env["res.currency.rate"].create({"currency_id": currency.id, "company_id": company.id, "rate": 0.92})
+        return True
+
+    @api.model
+    def _erp_crm_demo_walk(self, plan):
+        """Walk demo deals to their stage. Demo data only.
+
+        :param plan: list of dicts: ``deal`` (id), ``stage`` (id of the stage to reach), ``minutes`` (how long
+            it has been there), optional ``appointment_minutes`` (appointment relative to now),
+            ``installation_days`` (installation date relative to today), ``lost_reason`` (id: the deal is
+            lost once it has reached ``stage``).
+        """
+        now = fields.Datetime.now()
+        for step in plan:
+            deal = self.browse(step["deal"])
+            target = self.env["sale.funnel.stage"].browse(step["stage"])
+            deal._erp_crm_demo_walk_to(target, step, now)
+            if step.get("lost_reason"):
+                deal._mark_lost(self.env["sale.lost.reason"].browse(step["lost_reason"]))
+        for step in plan:
+            self.browse(step["deal"])._erp_crm_demo_date_back(now - timedelta(minutes=step["minutes"]), now)
+        return True
+
+    def _erp_crm_demo_walk_to(self, target, step, now):
+        self.ensure_one()
+        open_stages = self.funnel_id.stage_ids.filtered(lambda s: s.kind == "open")
+        path = open_stages.filtered(lambda s: s.sequence <= target.sequence) if target.kind == "open" else open_stages
+        for stage in path[1:]:
+            if self.stage_id.kind != "open" or self.stage_id.sequence >= stage.sequence:
+                continue
+            self._erp_crm_demo_finish_activities()
+            self._erp_crm_demo_enter(stage, step, now)
+        if target.kind == "won" and self.won_status != "won":
+            self._erp_crm_demo_finish_activities()
+            self._erp_crm_demo_close_installation()
+            if self.stage_id != target:
+                self.write({"stage_id": target.id})
+            self._erp_crm_demo_invoice_the_rest()
+
+    def _erp_crm_demo_enter(self, stage, step, now):
+        """Do what leads to ``stage`` in the story; the triggers move the deal, else the salesperson does."""
+        if stage.name == "Measurement":
+            appointment = now + timedelta(minutes=step.get("appointment_minutes", 60 * 24))
+            self.appointment_at = appointment.replace(minute=0, second=0, microsecond=0)
+        elif stage.name == "Payment" and self.state == "draft":
+            self.action_quotation_sent()  # the quotation agreed in Approval went out
+        elif stage.name == "Production":
+            self._erp_crm_demo_pay_down_payment()
+        elif stage.name == "Installation":
+            days = step.get("installation_days", 3)
+            self.installation_date = fields.Datetime.to_datetime(fields.Date.today() + timedelta(days=days)).replace(
+                hour=8
+            )
+            self._erp_crm_demo_produce()
+        if self.stage_id != stage:
+            self.with_user(self.user_id or self.env.user).write({"stage_id": stage.id})
+
+    def _erp_crm_demo_finish_activities(self):
+        """The work of the stage is done: its open activities are marked done by their assignees."""
+        for activity in self.activity_ids:
+            activity.with_user(activity.user_id or self.env.user).action_feedback(feedback=self.env._("Done."))
+
+    def _erp_crm_demo_pay_down_payment(self):
+        """The customer pays the down-payment invoice; the accountant registers the payment."""
+        invoices = self._get_down_payment_invoices().filtered(lambda m: m.state == "posted")
+        if not invoices:
+            invoices = self._erp_crm_create_down_payment_invoice(50)
+        accountant = self.env.ref("erp_crm.res_users_demo_accountant", raise_if_not_found=False)
+        Register = self.env["account.payment.register"].with_user(accountant or self.env.user)
+        Register.with_context(active_model="account.move", active_ids=invoices.ids).create({})._create_payments()
+
+    def _erp_crm_demo_produce(self):
+        """The workshop makes the windows: every manufacturing order of the deal is done."""
+        for production in self.mrp_production_ids.filtered(lambda p: p.state not in ("done", "cancel")):
+            production.qty_producing = production.product_qty
+            production.move_raw_ids.picked = True
+            production.with_context(skip_consumption=True, skip_backorder=True).button_mark_done()
+
+    def _erp_crm_demo_close_installation(self):
+        """The installer fits the windows and closes his task; the windows are delivered."""
+        for picking in self.picking_ids.filtered(lambda p: p.state not in ("done", "cancel")):
+            picking.action_assign()
+            for move in picking.move_ids:
+                move.quantity = move.product_uom_qty
+                move.picked = True
+            picking.with_context(skip_backorder=True)._action_done()
+        tasks = self.env["project.task"].search([("sale_order_id", "=", self.id), ("state", "!=", "1_done")])
+        for task in tasks:
+            done_stage = task.project_id.type_ids.filtered("fold")[:1]
+            task.write({"state": "1_done", **({"stage_id": done_stage.id} if done_stage else {})})
+
+    def _erp_crm_demo_invoice_the_rest(self):
+        """After the installation the remaining amount is invoiced (the down payment deducted)."""
+        if self.invoice_status == "to invoice":
+            invoices = self._create_invoices(final=True)
+            invoices.action_post()
+
+    def _erp_crm_demo_date_back(self, date_stage, now):
+        """Date the deal's stage history back: it entered its stage at ``date_stage``, earlier stages before.
+
+        Relative robot deadlines, robot runs and time limits move with the entries they belong to; deadlines
+        taken from a date of the deal (the appointment, the installation date) stay.
+        """
+        self.ensure_one()
+        rows = self.stage_history_ids.sorted(lambda h: (h.date_in, h.id))
+        new_in = {}
+        cursor = date_stage
+        for row in reversed(rows):
+            hours = DEMO_STAGE_HOURS.get(row.stage_id.name, 8)
+            new_in[row] = cursor if row == rows[-1] else cursor - timedelta(hours=hours)
+            cursor = new_in[row]
+        for index, row in enumerate(rows):
+            date_out = new_in[rows[index + 1]] if index + 1 < len(rows) else False
+            shift = new_in[row] - row.date_in
+            # sudo: demo data dates back the audit trail, which only the stage-move door writes otherwise.
+            row.sudo().write(
+                {
+                    "date_in": new_in[row],
+                    "date_out": date_out,
+                    "duration_hours": (date_out - new_in[row]).total_seconds() / 3600 if date_out else 0.0,
+                }
+            )
+            runs = self.robot_run_ids.filtered(lambda r, row=row: r.history_id == row)
+            for run in runs.sudo():
+                run.write(
+                    {
+                        "planned_at": run.planned_at + shift,
+                        "done_at": run.done_at and run.done_at + shift,
+                    }
+                )
+                activity = self.env["mail.activity"].search([("robot_run_id", "=", run.id)])
+                if activity.deadline_at and run.robot_id.deadline_mode != "field":
+                    deadline = activity.deadline_at + shift
+                    tz = activity.user_id.tz or self.env.user.tz or "UTC"
+                    day = fields.Date.context_today(activity.with_context(tz=tz), deadline)
+                    activity.write({"deadline_at": deadline, "date_deadline": day})
+        self._erp_crm_demo_date_back_messages(rows, new_in)
+        first_in = new_in[rows[0]] if rows else date_stage
+        vals = {"date_stage": date_stage}
+        if self.state in ("draft", "sent"):
+            vals["date_order"] = first_in
+        self.write(vals)  # no stage in vals: only the dates move, the deal stays in its stage
+        self._set_stage_time_limit()
+
+    def _erp_crm_demo_date_back_messages(self, rows, new_in):
+        """The chatter follows the history: each message is dated in the stage entry it was written in."""
+        if not rows:
+            return
+        entry = rows[0]
+        remaining = list(rows)
+        # sudo: demo data only dates its own messages back.
+        messages = (
+            self.env["mail.message"].sudo().search([("model", "=", "sale.order"), ("res_id", "=", self.id)], order="id")
+        )
+        previous = None
+        for offset, message in enumerate(messages):
+            moved_to = message.tracking_value_ids.filtered(lambda t: t.field_id.name == "stage_id").new_value_integer
+            if moved_to:
+                entered = next((row for row in remaining if row.stage_id.id == moved_to), None)
+                if entered:
+                    entry = entered
+                    remaining = remaining[remaining.index(entered) + 1 :]
+            following = rows[list(rows).index(entry) + 1] if entry != rows[-1] else None
+            if message.mail_activity_type_id and following:
+                # An activity marked done: the work of the stage, just before the deal moved on.
+                date = new_in[following] - timedelta(minutes=5)
+            else:
+                date = new_in[entry]
+            # The chatter lists messages in the order they were written: their dates follow that order.
+            previous = date = max(date, previous + timedelta(seconds=1)) if offset else date
+            message.date = date

@@ -1,0 +1,71 @@
+from odoo import models
+from odoo.exceptions import UserError
+
+
+class SaleOrder(models.Model):
+    """What the deal's screens and documents need: the Won button, the amounts of the payment request."""
+
+    _inherit = "sale.order"
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_mark_won(self):
+        """The deal form's Won button: move the deal to its funnel's won stage, through the door."""
+        for funnel, deals in self.grouped("funnel_id").items():
+            won_stage = funnel.stage_ids.filtered(lambda s: s.kind == "won")[:1]
+            if not won_stage:
+                raise UserError(
+                    self.env._(
+                        "The funnel “%(funnel)s” has no won stage: add one in its Stages tab.",
+                        funnel=funnel.display_name or self.env._("none"),
+                    )
+                )
+            deals._move_to_stage(won_stage)
+        return True
+
+    # ------------------------------------------------------------
+    # THE PAYMENT REQUEST
+    # ------------------------------------------------------------
+
+    def _erp_crm_payment_request_amounts(self):
+        """What the payment request asks for: the amount due now, the order total and what remains.
+
+        The amount due now is the deal's down-payment invoice when it has one (what the customer must pay),
+        else the share of the down-payment robot of the deal's stage (its funnel's, when the stage has none),
+        else the whole order total.
+        """
+        self.ensure_one()
+        currency = self.currency_id
+        total = self.amount_total
+        # sudo: the customer document states the invoice's amount even when printed by a user without
+        # accounting rights; only amounts of this deal's own invoice are read.
+        invoice = self.sudo()._get_down_payment_invoices().filtered(lambda m: m.state == "posted").sorted("id")[:1]
+        percent = self._erp_crm_down_payment_percent()
+        if invoice:
+            due_now = invoice.amount_total
+            percent = percent or (total and due_now * 100 / total)
+        elif percent:
+            due_now = currency.round(total * percent / 100)
+        else:
+            due_now = total
+        return {
+            "currency": currency,
+            "percent": percent,
+            "due_now": due_now,
+            "total": total,
+            "remaining": currency.round(total - due_now),
+            "invoice_name": invoice.name or False,
+            "invoice_due_date": invoice.invoice_date_due or False,
+        }
+
+    def _erp_crm_down_payment_percent(self):
+        """Share asked by the down-payment robot of the deal's stage, else of its funnel (0 when none)."""
+        self.ensure_one()
+        # sudo: robots are configuration of managers; a salesperson printing the request only reads the share.
+        Robot = self.env["sale.funnel.robot"].sudo()
+        domain = [("kind", "=", "down_payment"), ("active", "=", True)]
+        robot = Robot.search([*domain, ("stage_id", "=", self.stage_id.id)], limit=1)
+        robot = robot or Robot.search([*domain, ("funnel_id", "=", self.funnel_id.id)], limit=1)
+        return robot.down_payment_percent if robot and self.funnel_id else 0.0
