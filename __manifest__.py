@@ -14,6 +14,7 @@
         "base_automation",
         "mail",
         "resource",
+        "mass_mailing",
     ],
     "data": [
         "security/erp_crm_groups.xml",
@@ -40,6 +41,14 @@
         "wizard/sale_order_dry_run_views.xml",
         "wizard/sale_funnel_robot_copy_views.xml",
         "views/erp_crm_menus.xml",
+        "security/res_partner_ranking_security.xml",
+        "data/res_partner_ranking_data.xml",
+        "views/res_partner_views.xml",
+        "views/sale_order_ranking_views.xml",
+        "views/res_config_settings_views.xml",
+        "reports/res_partner_ranking_migration_views.xml",
+        "views/res_partner_segment_views.xml",
+        "views/res_partner_ranking_views.xml",
     ],
     "demo": [
         "data/res_users_demo.xml",

@@ -20,3 +20,11 @@ from . import stock_picking
 from . import mrp_production
 from . import project_task
 from . import account_payment
+from . import res_company_ranking
+from . import res_config_settings
+from . import res_partner_ranking
+from . import res_partner_ranking_snapshot
+from . import res_partner
+from . import res_partner_segment
+from . import sale_order_ranking
+from . import account_move_ranking

@@ -14,3 +14,4 @@ from . import test_stage_move
 from . import test_tour
 from . import test_window_story
 from . import test_won_lost
+from . import test_ranking
