@@ -15,3 +15,4 @@ from . import test_tour
 from . import test_window_story
 from . import test_won_lost
 from . import test_ranking
+from . import test_ranking_features
