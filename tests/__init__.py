@@ -16,3 +16,4 @@ from . import test_window_story
 from . import test_won_lost
 from . import test_ranking
 from . import test_ranking_features
+from . import test_ranking_tour
