@@ -21,6 +21,9 @@ class ResCompany(models.Model):
         help="Customers who bring the revenue up to this cumulative percentage (after class A) are class B; "
         "the rest are class C.",
     )
+    erp_crm_ranking_date = fields.Datetime(
+        string="Customers Ranked On", readonly=True, help="When the customers of the company were last ranked."
+    )
     erp_crm_reengage_active = fields.Boolean(
         string="Re-engage Customers",
         help="Give customers who slide into 'At risk' or 'Can't lose', or buy nothing for a number of days, "

@@ -39,7 +39,7 @@ class ResPartnerRanking(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="cascade"
     )
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade")
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     salesperson_id = fields.Many2one(related="partner_id.user_id", string="Salesperson")
     # period figures
@@ -56,14 +56,18 @@ class ResPartnerRanking(models.Model):
         aggregator=False,
         help="Position of the customer among the company's customers with revenue, as a percentile (1 = top 1%).",
     )
-    abc_class = fields.Selection(ABC_CLASSES, string="Class", readonly=True, index=True)
+    abc_class = fields.Selection(ABC_CLASSES, string="Class", readonly=True)
     frequency = fields.Integer(string="Invoices (period)", readonly=True)
-    recency_days = fields.Integer(string="Days Since Last Invoice", readonly=True, aggregator="avg")
+    recency_days = fields.Integer(
+        string="Days Since Last Invoice",
+        compute="_compute_recency_days",
+        help="Not stored: a stored count of days would rewrite every row every day.",
+    )
     r_score = fields.Integer(string="R", readonly=True, aggregator="avg")
     f_score = fields.Integer(string="F", readonly=True, aggregator="avg")
     m_score = fields.Integer(string="M", readonly=True, aggregator="avg")
     rfm_score = fields.Char(string="RFM", readonly=True)
-    rfm_segment = fields.Selection(RFM_SEGMENTS, string="Segment", readonly=True, index=True)
+    rfm_segment = fields.Selection(RFM_SEGMENTS, string="Segment", readonly=True)
     rfm_segment_since = fields.Date(string="In Segment Since", readonly=True)
     previous_rfm_segment = fields.Selection(RFM_SEGMENTS, string="Previous Segment", readonly=True)
     # lifetime figures
@@ -75,9 +79,20 @@ class ResPartnerRanking(models.Model):
     won_count = fields.Integer(string="Won Deals", readonly=True)
     closed_count = fields.Integer(string="Closed Deals", readonly=True)
     conversion = fields.Float(string="Conversion (%)", readonly=True, aggregator="avg")
-    date_computed = fields.Datetime(string="Computed On", readonly=True)
+    date_changed = fields.Datetime(string="Changed On", readonly=True, help="When this row last changed.")
+    date_computed = fields.Datetime(
+        related="company_id.erp_crm_ranking_date", string="Computed On", help="When the company was last ranked."
+    )
 
-    _partner_company_uniq = models.UniqueIndex("(partner_id, company_id)", "A customer has one ranking per company.")
+    # also serves the look-ups by company (the rows of one company are read and written together)
+    _company_partner_uniq = models.UniqueIndex("(company_id, partner_id)", "A customer has one ranking per company.")
+
+    @api.depends("last_invoice_date")
+    def _compute_recency_days(self):
+        today = fields.Date.context_today(self)
+        for ranking in self:
+            last = ranking.last_invoice_date
+            ranking.recency_days = (today - last).days if last else 0
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -132,6 +147,7 @@ class ResPartnerRanking(models.Model):
         self.env.execute_query(self._ranking_upsert_sql(companies.ids, today, now))
         self.env["res.partner.ranking.snapshot"]._take_snapshot(companies, today)
         self.invalidate_model()
+        companies.invalidate_recordset(["erp_crm_ranking_date"])
         self.env["res.partner"].invalidate_model(["erp_crm_ranking_id"])
 
     def _ranking_upsert_sql(self, company_ids, today, now):
@@ -179,18 +195,14 @@ deals AS (
 ),
 windowed AS (
     SELECT c.*, p.period_start, p.threshold_a, p.threshold_b,
-           %(today)s::date - c.last_invoice_date AS recency_days,
            COUNT(*) OVER company AS customers,
            COUNT(*) FILTER (WHERE c.revenue > 0) OVER company AS paying_customers,
            SUM(GREATEST(c.revenue, 0)) OVER company AS total_revenue,
-           -- revenue of the customers strictly above this one (ties share their class)
-           COALESCE(SUM(GREATEST(c.revenue, 0)) OVER (
-               PARTITION BY c.company_id ORDER BY c.revenue DESC
-               RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW EXCLUDE GROUP
-           ), 0) AS revenue_above,
+           -- cumulative revenue down to this customer, its ties included (ties share their class)
            SUM(GREATEST(c.revenue, 0)) OVER (
                PARTITION BY c.company_id ORDER BY c.revenue DESC RANGE UNBOUNDED PRECEDING
            ) AS revenue_cumulative,
+           SUM(GREATEST(c.revenue, 0)) OVER (PARTITION BY c.company_id, c.revenue) AS revenue_ties,
            ROW_NUMBER() OVER (PARTITION BY c.company_id ORDER BY c.revenue DESC, c.partner_id) AS row_position,
            RANK() OVER (PARTITION BY c.company_id ORDER BY c.revenue DESC) AS m_rank,
            RANK() OVER (PARTITION BY c.company_id ORDER BY c.last_invoice_date DESC NULLS LAST) AS r_rank,
@@ -204,6 +216,8 @@ windowed AS (
 ),
 scored AS (
     SELECT w.*,
+           -- revenue of the customers strictly above this one (not EXCLUDE GROUP: quadratic in PostgreSQL)
+           w.revenue_cumulative - w.revenue_ties AS revenue_above,
            -- score 5 for the best fifth, 1 for the last; tied customers share the better score
            5 - (5 * (w.r_rank - 1)) / w.customers AS r_score,
            5 - (5 * (w.f_rank - 1)) / w.customers AS f_score,
@@ -221,12 +235,15 @@ ranked AS (
            %(segment)s AS rfm_segment
       FROM scored s
 ),
+company_stamp AS (
+    UPDATE res_company SET erp_crm_ranking_date = %(now)s WHERE id = ANY(%(company_ids)s)
+),
 upserted AS (
     INSERT INTO res_partner_ranking (
         partner_id, company_id, period_start, revenue, revenue_share, cumulative_share, rank_position,
-        customer_percentile, abc_class, frequency, recency_days, r_score, f_score, m_score, rfm_score,
+        customer_percentile, abc_class, frequency, r_score, f_score, m_score, rfm_score,
         rfm_segment, rfm_segment_since, lifetime_revenue, first_invoice_date, last_invoice_date,
-        invoice_count, avg_days_between, won_count, closed_count, conversion, date_computed,
+        invoice_count, avg_days_between, won_count, closed_count, conversion, date_changed,
         create_uid, create_date, write_uid, write_date
     )
     SELECT partner_id, company_id, period_start, revenue,
@@ -234,7 +251,7 @@ upserted AS (
            CASE WHEN revenue > 0 THEN ROUND(100 * revenue_cumulative / total_revenue, 4) ELSE 100 END,
            m_rank,
            CASE WHEN revenue > 0 THEN CEIL(100.0 * row_position / paying_customers) END,
-           abc_class, frequency, recency_days, r_score, f_score, m_score,
+           abc_class, frequency, r_score, f_score, m_score,
            CONCAT(r_score, f_score, m_score),
            rfm_segment, %(today)s, lifetime_revenue, first_invoice_date, last_invoice_date, invoice_count,
            CASE WHEN invoice_count > 1
@@ -243,7 +260,7 @@ upserted AS (
            CASE WHEN closed_count > 0 THEN ROUND(100.0 * won_count / closed_count, 2) END,
            %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
       FROM ranked
-    ON CONFLICT (partner_id, company_id) DO UPDATE SET
+    ON CONFLICT (company_id, partner_id) DO UPDATE SET
         period_start = EXCLUDED.period_start,
         revenue = EXCLUDED.revenue,
         revenue_share = EXCLUDED.revenue_share,
@@ -252,7 +269,6 @@ upserted AS (
         customer_percentile = EXCLUDED.customer_percentile,
         abc_class = EXCLUDED.abc_class,
         frequency = EXCLUDED.frequency,
-        recency_days = EXCLUDED.recency_days,
         r_score = EXCLUDED.r_score,
         f_score = EXCLUDED.f_score,
         m_score = EXCLUDED.m_score,
@@ -272,14 +288,28 @@ upserted AS (
         won_count = EXCLUDED.won_count,
         closed_count = EXCLUDED.closed_count,
         conversion = EXCLUDED.conversion,
-        date_computed = EXCLUDED.date_computed,
+        date_changed = EXCLUDED.date_changed,
         write_uid = EXCLUDED.write_uid,
         write_date = EXCLUDED.write_date
-    RETURNING id
+    -- narrow rows, and only the changed ones are written: a daily run rewrites few rows
+    WHERE (res_partner_ranking.period_start, res_partner_ranking.revenue, res_partner_ranking.revenue_share,
+           res_partner_ranking.cumulative_share, res_partner_ranking.rank_position,
+           res_partner_ranking.customer_percentile, res_partner_ranking.abc_class, res_partner_ranking.frequency,
+           res_partner_ranking.rfm_score, res_partner_ranking.rfm_segment, res_partner_ranking.lifetime_revenue,
+           res_partner_ranking.first_invoice_date, res_partner_ranking.last_invoice_date,
+           res_partner_ranking.invoice_count, res_partner_ranking.avg_days_between, res_partner_ranking.won_count,
+           res_partner_ranking.closed_count, res_partner_ranking.conversion)
+          IS DISTINCT FROM
+          (EXCLUDED.period_start, EXCLUDED.revenue, EXCLUDED.revenue_share, EXCLUDED.cumulative_share,
+           EXCLUDED.rank_position, EXCLUDED.customer_percentile, EXCLUDED.abc_class, EXCLUDED.frequency,
+           EXCLUDED.rfm_score, EXCLUDED.rfm_segment, EXCLUDED.lifetime_revenue, EXCLUDED.first_invoice_date,
+           EXCLUDED.last_invoice_date, EXCLUDED.invoice_count, EXCLUDED.avg_days_between, EXCLUDED.won_count,
+           EXCLUDED.closed_count, EXCLUDED.conversion)
 )
+-- customers who are no longer ranked (archived, or their invoices cancelled) lose their row
 DELETE FROM res_partner_ranking r
  WHERE r.company_id = ANY(%(company_ids)s)
-   AND NOT EXISTS (SELECT 1 FROM upserted u WHERE u.id = r.id)
+   AND NOT EXISTS (SELECT 1 FROM ranked k WHERE k.company_id = r.company_id AND k.partner_id = r.partner_id)
 """,
             today=today,
             now=now,

@@ -118,7 +118,7 @@ SELECT r.partner_id
             SELECT 1 FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
              WHERE so.erp_crm_is_reengagement AND so.company_id = r.company_id
                AND p.commercial_partner_id = r.partner_id AND so.create_date::date >= r.rfm_segment_since))
-     OR (%(days)s > 0 AND r.recency_days >= %(days)s AND NOT EXISTS (
+     OR (%(days)s > 0 AND r.last_invoice_date <= %(today)s::date - %(days)s AND NOT EXISTS (
             SELECT 1 FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
              WHERE so.erp_crm_is_reengagement AND so.company_id = r.company_id
                AND p.commercial_partner_id = r.partner_id AND so.create_date::date > r.last_invoice_date))
@@ -132,6 +132,7 @@ SELECT r.partner_id
 """,
                     company=company.id,
                     days=company.erp_crm_reengage_days,
+                    today=fields.Date.context_today(self),
                 )
             )
         ]
