@@ -133,8 +133,8 @@ class ResPartnerRanking(models.Model):
     @api.model
     def _compute_ranking(self, companies):
         """Rank the customers of ``companies`` from their posted invoices, set-based, in a constant number of
-        queries whatever the number of customers: one statement ranks and upserts the rows (and drops the rows
-        of customers who are no longer ranked), one more records this month's snapshot.
+        queries whatever the number of customers: one statement ranks the customers, writes the rows that change,
+        drops the rows of customers who are no longer ranked and records this month's snapshot.
 
         Runs as SQL over the accounting tables on purpose: a ranking is an aggregate of the whole company's
         invoices, which sales users may not read one by one. Only the cron and sales managers run it.
@@ -145,8 +145,8 @@ class ResPartnerRanking(models.Model):
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
         self.env.execute_query(self._ranking_upsert_sql(companies.ids, today, now))
-        self.env["res.partner.ranking.snapshot"]._take_snapshot(companies, today)
         self.invalidate_model()
+        self.env["res.partner.ranking.snapshot"].invalidate_model()
         companies.invalidate_recordset(["erp_crm_ranking_date"])
         self.env["res.partner"].invalidate_model(["erp_crm_ranking_id"])
 
@@ -158,7 +158,8 @@ WITH params AS (
     SELECT c.id AS company_id,
            (%(today)s::date - make_interval(months => c.erp_crm_ranking_months))::date AS period_start,
            c.erp_crm_ranking_threshold_a::numeric AS threshold_a,
-           c.erp_crm_ranking_threshold_b::numeric AS threshold_b
+           c.erp_crm_ranking_threshold_b::numeric AS threshold_b,
+           c.erp_crm_ranking_date AS previous_ranking_date
       FROM res_company c
      WHERE c.id = ANY(%(company_ids)s)
 ),
@@ -167,12 +168,11 @@ moves AS (
            m.amount_untaxed_signed AS amount, m.invoice_date >= p.period_start AS in_period
       FROM account_move m
       JOIN params p ON p.company_id = m.company_id
-      JOIN res_partner rp ON rp.id = m.commercial_partner_id AND rp.active
      WHERE m.state = 'posted'
        AND m.move_type IN ('out_invoice', 'out_refund')
        AND m.invoice_date <= %(today)s
 ),
-customers AS (
+totals AS (
     SELECT company_id, partner_id,
            COALESCE(SUM(amount) FILTER (WHERE in_period), 0) AS revenue,
            COUNT(*) FILTER (WHERE in_period AND move_type = 'out_invoice') AS frequency,
@@ -182,6 +182,10 @@ customers AS (
            COUNT(*) FILTER (WHERE move_type = 'out_invoice') AS invoice_count
       FROM moves
      GROUP BY company_id, partner_id
+),
+customers AS (
+    -- archived customers are not ranked (and their revenue is not in the shares)
+    SELECT t.* FROM totals t JOIN res_partner rp ON rp.id = t.partner_id AND rp.active
 ),
 deals AS (
     SELECT so.company_id, sp.commercial_partner_id AS partner_id,
@@ -194,17 +198,15 @@ deals AS (
      GROUP BY so.company_id, sp.commercial_partner_id
 ),
 windowed AS (
+    -- three sorts in all: by revenue, by last invoice, by frequency
     SELECT c.*, p.period_start, p.threshold_a, p.threshold_b,
            COUNT(*) OVER company AS customers,
            COUNT(*) FILTER (WHERE c.revenue > 0) OVER company AS paying_customers,
            SUM(GREATEST(c.revenue, 0)) OVER company AS total_revenue,
            -- cumulative revenue down to this customer, its ties included (ties share their class)
-           SUM(GREATEST(c.revenue, 0)) OVER (
-               PARTITION BY c.company_id ORDER BY c.revenue DESC RANGE UNBOUNDED PRECEDING
-           ) AS revenue_cumulative,
-           SUM(GREATEST(c.revenue, 0)) OVER (PARTITION BY c.company_id, c.revenue) AS revenue_ties,
-           ROW_NUMBER() OVER (PARTITION BY c.company_id ORDER BY c.revenue DESC, c.partner_id) AS row_position,
-           RANK() OVER (PARTITION BY c.company_id ORDER BY c.revenue DESC) AS m_rank,
+           SUM(GREATEST(c.revenue, 0)) OVER by_revenue AS revenue_cumulative,
+           COUNT(*) OVER by_revenue AS last_position,  -- position of the last of its ties
+           RANK() OVER by_revenue AS m_rank,
            RANK() OVER (PARTITION BY c.company_id ORDER BY c.last_invoice_date DESC NULLS LAST) AS r_rank,
            RANK() OVER (PARTITION BY c.company_id ORDER BY c.frequency DESC) AS f_rank,
            COALESCE(d.won_count, 0) AS won_count,
@@ -212,12 +214,13 @@ windowed AS (
       FROM customers c
       JOIN params p ON p.company_id = c.company_id
       LEFT JOIN deals d ON d.company_id = c.company_id AND d.partner_id = c.partner_id
-    WINDOW company AS (PARTITION BY c.company_id)
+    WINDOW company AS (PARTITION BY c.company_id),
+           by_revenue AS (PARTITION BY c.company_id ORDER BY c.revenue DESC)
 ),
 scored AS (
     SELECT w.*,
            -- revenue of the customers strictly above this one (not EXCLUDE GROUP: quadratic in PostgreSQL)
-           w.revenue_cumulative - w.revenue_ties AS revenue_above,
+           w.revenue_cumulative - GREATEST(w.revenue, 0) * (w.last_position - w.m_rank + 1) AS revenue_above,
            -- score 5 for the best fifth, 1 for the last; tied customers share the better score
            5 - (5 * (w.r_rank - 1)) / w.customers AS r_score,
            5 - (5 * (w.f_rank - 1)) / w.customers AS f_score,
@@ -235,31 +238,53 @@ ranked AS (
            %(segment)s AS rfm_segment
       FROM scored s
 ),
+final AS (
+    -- the row of each ranked customer, as stored
+    SELECT company_id, partner_id, period_start, revenue,
+           (CASE WHEN revenue > 0 THEN ROUND(100 * revenue / total_revenue, 4) ELSE 0 END)::float8
+               AS revenue_share,
+           (CASE WHEN revenue > 0 THEN ROUND(100 * revenue_cumulative / total_revenue, 4) ELSE 100 END)::float8
+               AS cumulative_share,
+           m_rank::int4 AS rank_position,
+           (CASE WHEN revenue > 0 THEN CEIL(100.0 * m_rank / paying_customers) END)::int4 AS customer_percentile,
+           abc_class::varchar AS abc_class, frequency::int4 AS frequency,
+           r_score::int4 AS r_score, f_score::int4 AS f_score, m_score::int4 AS m_score,
+           CONCAT(r_score, f_score, m_score)::varchar AS rfm_score, rfm_segment::varchar AS rfm_segment,
+           lifetime_revenue, first_invoice_date, last_invoice_date, invoice_count::int4 AS invoice_count,
+           (CASE WHEN invoice_count > 1
+                 THEN ROUND((last_invoice_date - first_invoice_date)::numeric / (invoice_count - 1), 2) END)::float8
+               AS avg_days_between,
+           won_count::int4 AS won_count, closed_count::int4 AS closed_count,
+           (CASE WHEN closed_count > 0 THEN ROUND(100.0 * won_count / closed_count, 2) END)::float8 AS conversion
+      FROM ranked
+),
+changed AS (
+    -- narrow rows, and only the new or changed ones are written: a daily run rewrites few rows
+    SELECT f.*
+      FROM final f
+      LEFT JOIN res_partner_ranking e ON e.company_id = f.company_id AND e.partner_id = f.partner_id
+     WHERE e.id IS NULL
+        OR (e.period_start, e.revenue, e.revenue_share, e.cumulative_share, e.rank_position, e.customer_percentile,
+            e.abc_class, e.frequency, e.rfm_score, e.rfm_segment, e.lifetime_revenue, e.first_invoice_date,
+            e.last_invoice_date, e.invoice_count, e.avg_days_between, e.won_count, e.closed_count, e.conversion)
+           IS DISTINCT FROM
+           (f.period_start, f.revenue, f.revenue_share, f.cumulative_share, f.rank_position, f.customer_percentile,
+            f.abc_class, f.frequency, f.rfm_score, f.rfm_segment, f.lifetime_revenue, f.first_invoice_date,
+            f.last_invoice_date, f.invoice_count, f.avg_days_between, f.won_count, f.closed_count, f.conversion)
+),
 company_stamp AS (
     UPDATE res_company SET erp_crm_ranking_date = %(now)s WHERE id = ANY(%(company_ids)s)
 ),
 upserted AS (
     INSERT INTO res_partner_ranking (
-        partner_id, company_id, period_start, revenue, revenue_share, cumulative_share, rank_position,
-        customer_percentile, abc_class, frequency, r_score, f_score, m_score, rfm_score,
-        rfm_segment, rfm_segment_since, lifetime_revenue, first_invoice_date, last_invoice_date,
-        invoice_count, avg_days_between, won_count, closed_count, conversion, date_changed,
+        company_id, partner_id, period_start, revenue, revenue_share, cumulative_share, rank_position,
+        customer_percentile, abc_class, frequency, r_score, f_score, m_score, rfm_score, rfm_segment,
+        lifetime_revenue, first_invoice_date, last_invoice_date, invoice_count, avg_days_between,
+        won_count, closed_count, conversion, rfm_segment_since, date_changed,
         create_uid, create_date, write_uid, write_date
     )
-    SELECT partner_id, company_id, period_start, revenue,
-           CASE WHEN revenue > 0 THEN ROUND(100 * revenue / total_revenue, 4) ELSE 0 END,
-           CASE WHEN revenue > 0 THEN ROUND(100 * revenue_cumulative / total_revenue, 4) ELSE 100 END,
-           m_rank,
-           CASE WHEN revenue > 0 THEN CEIL(100.0 * row_position / paying_customers) END,
-           abc_class, frequency, r_score, f_score, m_score,
-           CONCAT(r_score, f_score, m_score),
-           rfm_segment, %(today)s, lifetime_revenue, first_invoice_date, last_invoice_date, invoice_count,
-           CASE WHEN invoice_count > 1
-                THEN ROUND((last_invoice_date - first_invoice_date)::numeric / (invoice_count - 1), 2) END,
-           won_count, closed_count,
-           CASE WHEN closed_count > 0 THEN ROUND(100.0 * won_count / closed_count, 2) END,
-           %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-      FROM ranked
+    SELECT c.*, %(today)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+      FROM changed c
     ON CONFLICT (company_id, partner_id) DO UPDATE SET
         period_start = EXCLUDED.period_start,
         revenue = EXCLUDED.revenue,
@@ -291,27 +316,45 @@ upserted AS (
         date_changed = EXCLUDED.date_changed,
         write_uid = EXCLUDED.write_uid,
         write_date = EXCLUDED.write_date
-    -- narrow rows, and only the changed ones are written: a daily run rewrites few rows
-    WHERE (res_partner_ranking.period_start, res_partner_ranking.revenue, res_partner_ranking.revenue_share,
-           res_partner_ranking.cumulative_share, res_partner_ranking.rank_position,
-           res_partner_ranking.customer_percentile, res_partner_ranking.abc_class, res_partner_ranking.frequency,
-           res_partner_ranking.rfm_score, res_partner_ranking.rfm_segment, res_partner_ranking.lifetime_revenue,
-           res_partner_ranking.first_invoice_date, res_partner_ranking.last_invoice_date,
-           res_partner_ranking.invoice_count, res_partner_ranking.avg_days_between, res_partner_ranking.won_count,
-           res_partner_ranking.closed_count, res_partner_ranking.conversion)
-          IS DISTINCT FROM
-          (EXCLUDED.period_start, EXCLUDED.revenue, EXCLUDED.revenue_share, EXCLUDED.cumulative_share,
-           EXCLUDED.rank_position, EXCLUDED.customer_percentile, EXCLUDED.abc_class, EXCLUDED.frequency,
-           EXCLUDED.rfm_score, EXCLUDED.rfm_segment, EXCLUDED.lifetime_revenue, EXCLUDED.first_invoice_date,
-           EXCLUDED.last_invoice_date, EXCLUDED.invoice_count, EXCLUDED.avg_days_between, EXCLUDED.won_count,
-           EXCLUDED.closed_count, EXCLUDED.conversion)
+),
+-- This month's snapshot (res.partner.ranking.snapshot) is the month's last ranking: all rows at the month's
+-- first ranking, then only the rows that change.
+snapshot_dropped AS (
+    DELETE FROM res_partner_ranking_snapshot s
+     WHERE s.month = %(month)s
+       AND s.company_id = ANY(%(company_ids)s)
+       AND NOT EXISTS (SELECT 1 FROM final k WHERE k.company_id = s.company_id AND k.partner_id = s.partner_id)
+),
+snapshot_upserted AS (
+    INSERT INTO res_partner_ranking_snapshot (
+        month, partner_id, company_id, abc_class, rfm_segment, rfm_score, revenue,
+        create_uid, create_date, write_uid, write_date
+    )
+    SELECT %(month)s, f.partner_id, f.company_id, f.abc_class, f.rfm_segment, f.rfm_score, f.revenue,
+           %(uid)s, %(now)s, %(uid)s, %(now)s
+      FROM final f
+      JOIN params p ON p.company_id = f.company_id
+     WHERE p.previous_ranking_date IS NULL
+        OR p.previous_ranking_date < %(month)s
+        OR EXISTS (SELECT 1 FROM changed c WHERE c.company_id = f.company_id AND c.partner_id = f.partner_id)
+    ON CONFLICT (month, partner_id, company_id) DO UPDATE SET
+        abc_class = EXCLUDED.abc_class,
+        rfm_segment = EXCLUDED.rfm_segment,
+        rfm_score = EXCLUDED.rfm_score,
+        revenue = EXCLUDED.revenue,
+        write_uid = EXCLUDED.write_uid,
+        write_date = EXCLUDED.write_date
+    WHERE (res_partner_ranking_snapshot.abc_class, res_partner_ranking_snapshot.rfm_segment,
+           res_partner_ranking_snapshot.rfm_score, res_partner_ranking_snapshot.revenue)
+          IS DISTINCT FROM (EXCLUDED.abc_class, EXCLUDED.rfm_segment, EXCLUDED.rfm_score, EXCLUDED.revenue)
 )
 -- customers who are no longer ranked (archived, or their invoices cancelled) lose their row
 DELETE FROM res_partner_ranking r
  WHERE r.company_id = ANY(%(company_ids)s)
-   AND NOT EXISTS (SELECT 1 FROM ranked k WHERE k.company_id = r.company_id AND k.partner_id = r.partner_id)
+   AND NOT EXISTS (SELECT 1 FROM final k WHERE k.company_id = r.company_id AND k.partner_id = r.partner_id)
 """,
             today=today,
+            month=today.replace(day=1),
             now=now,
             uid=uid,
             company_ids=list(company_ids),

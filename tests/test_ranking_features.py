@@ -186,11 +186,11 @@ class TestRankingQueries(ErpCrmCommon):
         company = self.env.company
         self._customers_with_invoices(10, "Small")
         self.env.flush_all()
-        with self.assertQueryCount(2):
+        with self.assertQueryCount(1):
             Ranking._compute_ranking(company)
         self.assertEqual(Ranking.search_count([("company_id", "=", company.id)]), 10)
         self._customers_with_invoices(190, "Large")
         self.env.flush_all()
-        with self.assertQueryCount(2):
+        with self.assertQueryCount(1):
             Ranking._compute_ranking(company)
         self.assertEqual(Ranking.search_count([("company_id", "=", company.id)]), 200)
