@@ -323,7 +323,8 @@ snapshot_dropped AS (
     DELETE FROM res_partner_ranking_snapshot s
      WHERE s.month = %(month)s
        AND s.company_id = ANY(%(company_ids)s)
-       AND NOT EXISTS (SELECT 1 FROM final k WHERE k.company_id = s.company_id AND k.partner_id = s.partner_id)
+       -- NOT IN: a hashed subplan whatever the row estimates of the CTEs (an anti join may loop over them)
+       AND (s.company_id, s.partner_id) NOT IN (SELECT k.company_id, k.partner_id FROM final k)
 ),
 snapshot_upserted AS (
     INSERT INTO res_partner_ranking_snapshot (
@@ -336,7 +337,7 @@ snapshot_upserted AS (
       JOIN params p ON p.company_id = f.company_id
      WHERE p.previous_ranking_date IS NULL
         OR p.previous_ranking_date < %(month)s
-        OR EXISTS (SELECT 1 FROM changed c WHERE c.company_id = f.company_id AND c.partner_id = f.partner_id)
+        OR (f.company_id, f.partner_id) IN (SELECT c.company_id, c.partner_id FROM changed c)
     ON CONFLICT (month, partner_id, company_id) DO UPDATE SET
         abc_class = EXCLUDED.abc_class,
         rfm_segment = EXCLUDED.rfm_segment,
@@ -351,7 +352,7 @@ snapshot_upserted AS (
 -- customers who are no longer ranked (archived, or their invoices cancelled) lose their row
 DELETE FROM res_partner_ranking r
  WHERE r.company_id = ANY(%(company_ids)s)
-   AND NOT EXISTS (SELECT 1 FROM final k WHERE k.company_id = r.company_id AND k.partner_id = r.partner_id)
+   AND (r.company_id, r.partner_id) NOT IN (SELECT k.company_id, k.partner_id FROM final k)
 """,
             today=today,
             month=today.replace(day=1),
