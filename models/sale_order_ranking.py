@@ -167,3 +167,30 @@ SELECT r.partner_id
                 user_id=user.id or self.env.user.id,
             )
         return deals
+
+    # ------------------------------------------------------------
+    # GATE: CUSTOMER CLASS (extends the door's gate hook, see sale_order_gate.py)
+    # ------------------------------------------------------------
+
+    def _get_stage_gate_blockers(self, stage):
+        blockers = super()._get_stage_gate_blockers(stage)
+        if not stage or not stage.gate_customer_class:
+            return blockers
+        allowed = {"a": ("a",), "b": ("a", "b")}[stage.gate_customer_class]
+        labels = dict(self._fields["erp_crm_abc_class"].selection)
+        for deal in self:
+            if deal.erp_crm_abc_class in allowed:
+                continue
+            message = self.env._(
+                "Deal %(deal)s cannot enter %(stage)s: its customer %(customer)s is %(current)s, "
+                "the stage takes class %(required)s customers only.",
+                deal=deal.name,
+                stage=stage.name,
+                customer=deal.partner_id.commercial_partner_id.name,
+                current=self.env._("class %(cls)s", cls=labels[deal.erp_crm_abc_class])
+                if deal.erp_crm_abc_class
+                else self.env._("not ranked"),
+                required=" or ".join(labels[c] for c in allowed),
+            )
+            blockers[deal] = f"{blockers[deal]}\n{message}" if deal in blockers else message
+        return blockers

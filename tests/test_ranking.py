@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, tagged
 from odoo.tools import SQL
 
@@ -176,6 +176,23 @@ class TestRanking(RankingCommon):
         # A deal of another company uses that company's ranking.
         deal_b2 = self._create_deal(partner_id=self.alpha.id, company_id=self.company_b.id, team_id=False)
         self.assertEqual(deal_b2.erp_crm_abc_class, "c")
+
+    def test_customer_class_gate(self):
+        """A stage may let in only the deals of A (or A and B) customers, whatever moves them."""
+        self._rank()
+        self.stage_measure.gate_customer_class = "a"
+        deal_a = self._create_deal(partner_id=self.ann.id)
+        deal_b = self._create_deal(partner_id=self.delta.id)
+        deal_none = self._create_deal(partner_id=self.kappa.id)
+        deal_a.with_user(self.user_all).write({"stage_id": self.stage_measure.id})
+        self.assertEqual(deal_a.stage_id, self.stage_measure)
+        with self.assertRaisesRegex(UserError, "Delta is class B, the stage takes class A customers only"):
+            deal_b.with_user(self.user_all).write({"stage_id": self.stage_measure.id})
+        with self.assertRaisesRegex(UserError, "Kappa is not ranked"):
+            deal_none.with_user(self.user_all).write({"stage_id": self.stage_measure.id})
+        self.stage_measure.gate_customer_class = "b"
+        deal_b.with_user(self.user_all).write({"stage_id": self.stage_measure.id})
+        self.assertEqual(deal_b.stage_id, self.stage_measure)
 
     def test_cron_ranks_all_companies_idempotently(self):
         run_cron(self, "erp_crm.ir_cron_partner_ranking")
