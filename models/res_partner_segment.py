@@ -1,8 +1,11 @@
 import ast
+import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command, Domain
+
+_logger = logging.getLogger(__name__)
 
 
 class ResPartnerSegment(models.Model):
@@ -126,4 +129,9 @@ class ResPartnerSegment(models.Model):
         """After the daily ranking: synchronise the segments that ask for it, each as the user who last saved it
         (never as superuser: the domain is theirs)."""
         for segment in self.search([("auto_sync", "=", True)]):
-            segment.with_user(segment.write_uid).with_company(segment.company_id)._sync_mailing_list()
+            try:
+                with self.env.cr.savepoint():
+                    segment.with_user(segment.write_uid).with_company(segment.company_id)._sync_mailing_list()
+            except (AccessError, UserError, ValidationError) as error:
+                # e.g. the user who saved it lost their rights: the other segments are still synchronised
+                _logger.warning("Customer segment %s not synchronised: %s", segment.display_name, error)
