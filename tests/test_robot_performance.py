@@ -51,6 +51,8 @@ class TestRobotPerformance(RobotCommon):
         deal = self.deals[1]
         self.env.flush_all()
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=36):
+        # 37 since erp_crm depends on mass_mailing (customer segments): the same move on the previous commit
+        # plus only that dependency costs 37 too.
+        with self.assertQueryCount(__system__=37):
             deal.write({"stage_id": self.stage_approval.id})
         self.assertEqual(deal.robot_run_ids.mapped("state"), ["done"] * 3)
