@@ -172,6 +172,10 @@ SELECT r.partner_id
     # GATE: CUSTOMER CLASS (extends the door's gate hook, see sale_order_gate.py)
     # ------------------------------------------------------------
 
+    @api.model
+    def _get_stage_move_fields(self):
+        return [*super()._get_stage_move_fields(), "gate_customer_class"]
+
     def _get_stage_gate_blockers(self, stage):
         blockers = super()._get_stage_gate_blockers(stage)
         if not stage or not stage.gate_customer_class:

@@ -28,6 +28,7 @@ def migrate(cr, version):
         data = env["ir.model.data"].search([("module", "=", "erp_crm"), ("name", "in", list(xmlids))])
         # Odoo's loader skips records marked noupdate: lift the mark while they reload, then set it back.
         data.noupdate = False
+        data.flush_recordset()  # the loader reads the mark in SQL
         stream = io.BytesIO(etree.tostring(document))
         stream.name = path  # the loader names the file in its messages
         convert_xml_import(env, "erp_crm", stream, mode="update", noupdate=False)
