@@ -15,6 +15,7 @@
         "mail",
         "resource",
         "spreadsheet_dashboard",
+        "mass_mailing",
     ],
     "data": [
         "security/erp_crm_groups.xml",
@@ -62,6 +63,14 @@
         "views/project_task_sla_views.xml",
         "views/sale_order_service_views.xml",
         "views/res_partner_service_views.xml",
+        "security/res_partner_ranking_security.xml",
+        "data/res_partner_ranking_data.xml",
+        "views/res_partner_views.xml",
+        "views/sale_order_ranking_views.xml",
+        "views/res_config_settings_views.xml",
+        "reports/res_partner_ranking_migration_views.xml",
+        "views/res_partner_segment_views.xml",
+        "views/res_partner_ranking_views.xml",
     ],
     "demo": [
         "data/res_company_demo.xml",

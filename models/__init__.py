@@ -39,3 +39,11 @@ from . import sale_order_portal
 from . import sale_order_ui
 from . import mail_activity_deadline
 from . import sale_order_demo
+from . import res_company_ranking
+from . import res_config_settings
+from . import res_partner_ranking
+from . import res_partner_ranking_snapshot
+from . import res_partner
+from . import res_partner_segment
+from . import sale_order_ranking
+from . import account_move_ranking

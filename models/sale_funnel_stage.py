@@ -211,3 +211,13 @@ class SaleFunnelStage(models.Model):
             .with_context(active_test=False)
             ._read_group([("stage_id", "in", self.ids)], ["stage_id"], ["__count"])
         )
+
+    # ------------------------------------------------------------
+    # CUSTOMER RANKING (see sale_order_ranking.py): a gate on the customer's class
+    # ------------------------------------------------------------
+
+    gate_customer_class = fields.Selection(
+        [("a", "A"), ("b", "A or B")],
+        string="Customer Class at Least",
+        help="Only deals whose customer has this class (in the deal's company) may enter; unranked customers may not.",
+    )

@@ -30,3 +30,6 @@ from . import test_analytics_dashboard
 from . import test_payment_request
 from . import test_deal_screens
 from . import test_activity_deadline
+from . import test_ranking
+from . import test_ranking_features
+from . import test_ranking_tour

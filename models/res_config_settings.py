@@ -1,0 +1,15 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    erp_crm_ranking_months = fields.Integer(related="company_id.erp_crm_ranking_months", readonly=False)
+    erp_crm_ranking_threshold_a = fields.Float(related="company_id.erp_crm_ranking_threshold_a", readonly=False)
+    erp_crm_ranking_threshold_b = fields.Float(related="company_id.erp_crm_ranking_threshold_b", readonly=False)
+    erp_crm_reengage_active = fields.Boolean(related="company_id.erp_crm_reengage_active", readonly=False)
+    erp_crm_reengage_funnel_id = fields.Many2one(related="company_id.erp_crm_reengage_funnel_id", readonly=False)
+    erp_crm_reengage_days = fields.Integer(related="company_id.erp_crm_reengage_days", readonly=False)
+
+    def action_erp_crm_recompute_ranking(self):
+        return self.env["res.partner.ranking"].action_recompute()

@@ -1,0 +1,137 @@
+import ast
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command, Domain
+
+_logger = logging.getLogger(__name__)
+
+
+class ResPartnerSegment(models.Model):
+    """A saved customer segment: a domain over partners (ranking fields included), optionally synchronised to a
+    mailing list of Email Marketing so that campaigns reach exactly it."""
+
+    _name = "res.partner.segment"
+    _description = "Customer Segment"
+    _order = "name, id"
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self._default_company_id(),
+        help="Ranking fields of the domain (class, segment, last purchase) are this company's.",
+    )
+    domain = fields.Char(
+        default="[]",
+        required=True,
+        help="Which partners belong to the segment, e.g. [('erp_crm_rfm_segment', 'in', ['at_risk'])].",
+    )
+    mailing_list_id = fields.Many2one(
+        "mailing.list",
+        string="Mailing List",
+        ondelete="set null",
+        copy=False,
+        help="Kept equal to the segment's partners that have an email by Synchronise (and by the daily ranking).",
+    )
+    auto_sync = fields.Boolean(
+        string="Synchronise Daily", help="Synchronise the mailing list after each daily ranking."
+    )
+    partner_count = fields.Integer(string="Customers", compute="_compute_partner_count")
+
+    def _default_company_id(self):
+        return self.env.company
+
+    def _compute_partner_count(self):
+        for segment in self:
+            segment.partner_count = segment._search_partners(count=True)
+
+    @api.constrains("domain")
+    def _check_domain(self):
+        """A domain that does not parse, or names unknown fields, is refused when saved (checked for the user who
+        saves it: the search runs with their rights)."""
+        for segment in self:
+            try:
+                segment._search_partners(count=True)
+            except Exception as error:  # noqa: BLE001 - any parse or field error is the user's to fix
+                raise ValidationError(
+                    self.env._("Domain of segment %(name)s is not valid: %(error)s", name=segment.name, error=error)
+                ) from error
+
+    def _get_domain(self):
+        self.ensure_one()
+        value = ast.literal_eval(self.domain or "[]")
+        if not isinstance(value, list | tuple):
+            raise ValueError(self.env._("a domain is a list of conditions"))
+        return Domain(value)
+
+    def _search_partners(self, count=False):
+        """The segment's partners, searched with the current user's rights in the segment's company."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].with_company(self.company_id)
+        domain = self._get_domain()
+        domain.validate(Partner)
+        return Partner.search_count(domain) if count else Partner.search(domain)
+
+    def action_open_partners(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.name,
+            "res_model": "res.partner",
+            "view_mode": "list,kanban,form",
+            "domain": [("id", "in", self._search_partners().ids)],
+        }
+
+    def action_sync_mailing_list(self):
+        for segment in self:
+            segment._sync_mailing_list()
+        return True
+
+    def _sync_mailing_list(self):
+        """Make the mailing list's subscriptions exactly the segment's partners with an email (one contact per
+        email address; opted-out subscriptions stay opted out)."""
+        self.ensure_one()
+        self.check_access("write")
+        partners = self._search_partners().filtered("email_normalized")
+        # sudo: the partners were selected with the user's own rights above; the list is a derived copy of them.
+        MailingList = self.env["mailing.list"].sudo()
+        mailing_list = self.sudo().mailing_list_id
+        if not mailing_list:
+            mailing_list = MailingList.create({"name": self.name})
+            self.sudo().mailing_list_id = mailing_list  # sudo: link the list just created for this segment
+        Contact = self.env["mailing.contact"].sudo()  # sudo: same derived copy as the list
+        emails = {}
+        for partner in partners:
+            emails.setdefault(partner.email_normalized, partner)
+        subscriptions = mailing_list.subscription_ids
+        subscribed = {sub.contact_id.email_normalized: sub for sub in subscriptions}
+        subscriptions.filtered(lambda sub: sub.contact_id.email_normalized not in emails).unlink()
+        missing = {email: partner for email, partner in emails.items() if email not in subscribed}
+        if missing:
+            known = Contact.search_fetch([("email_normalized", "in", list(missing))], ["email_normalized"])
+            by_email = {contact.email_normalized: contact for contact in known}
+            new_contacts = Contact.create(
+                [
+                    {"name": partner.name, "email": partner.email, "country_id": partner.country_id.id}
+                    for email, partner in missing.items()
+                    if email not in by_email
+                ]
+            )
+            contacts = Contact.browse([by_email[e].id for e in missing if e in by_email]) | new_contacts
+            mailing_list.write({"subscription_ids": [Command.create({"contact_id": c.id}) for c in contacts]})
+        return mailing_list
+
+    @api.model
+    def _cron_sync_segments(self):
+        """After the daily ranking: synchronise the segments that ask for it, each as the user who last saved it
+        (never as superuser: the domain is theirs)."""
+        for segment in self.search([("auto_sync", "=", True)]):
+            try:
+                with self.env.cr.savepoint():
+                    segment.with_user(segment.write_uid).with_company(segment.company_id)._sync_mailing_list()
+            except (AccessError, UserError, ValidationError) as error:
+                # e.g. the user who saved it lost their rights: the other segments are still synchronised
+                _logger.warning("Customer segment %s not synchronised: %s", segment.display_name, error)

@@ -1,0 +1,196 @@
+from odoo.exceptions import AccessError, ValidationError
+from odoo.fields import Command
+from odoo.tests import freeze_time, tagged
+
+from .common import ErpCrmCommon
+from .ranking_common import TODAY, RankingCommon
+from .test_robot_cron import run_cron
+
+
+@tagged("erp_crm")
+class TestRankingSnapshots(RankingCommon):
+    def test_monthly_snapshots_and_migration_report(self):
+        with freeze_time("2026-05-15 10:00:00"):
+            self._rank(self.company)
+            self._rank(self.company)  # the month's snapshot is the month's last ranking, once per customer
+        Snapshot = self.env["res.partner.ranking.snapshot"]
+        may = Snapshot.search([("month", "=", "2026-05-01"), ("company_id", "=", self.company.id)])
+        # On 2026-05-15 Alpha's June invoice does not count yet: Alpha 2,000 (Ann's), Beta 2,000, Gamma 2,000...
+        self.assertEqual(len(may), 7)
+        may_alpha = may.filtered(lambda s: s.partner_id == self.alpha)
+        self.assertEqual((may_alpha.abc_class, may_alpha.revenue), ("a", 2000))
+        with freeze_time(TODAY):
+            self._rank(self.company)
+        june = Snapshot.search([("month", "=", "2026-06-01"), ("company_id", "=", self.company.id)])
+        self.assertEqual(len(june), 7)
+        Migration = self.env["res.partner.ranking.migration"]
+        rows = Migration.search([("month", "=", "2026-06-01"), ("company_id", "=", self.company.id)])
+        moves = {row.partner_id.name: (row.from_segment, row.to_segment) for row in rows}
+        may_segments = {s.partner_id.name: s.rfm_segment for s in may}
+        june_segments = {s.partner_id.name: s.rfm_segment for s in june}
+        self.assertEqual(moves, {name: (may_segments[name], june_segments[name]) for name in june_segments})
+        # Pivot segment -> segment: counts of customers per (from, to).
+        groups = Migration._read_group(
+            [("month", "=", "2026-06-01"), ("company_id", "=", self.company.id)],
+            ["from_class", "to_class"],
+            ["__count"],
+        )
+        may_classes = {s.partner_id: s.abc_class for s in may}
+        june_classes = {s.partner_id: s.abc_class for s in june}
+        expected = {}
+        for partner, to_class in june_classes.items():
+            key = (may_classes[partner], to_class)
+            expected[key] = expected.get(key, 0) + 1
+        self.assertEqual({(f, t): n for f, t, n in groups}, expected)
+        self.assertEqual(sum(expected.values()), 7)
+        # A customer who only appears this month comes from "Unranked".
+        with freeze_time(TODAY):
+            self._post_invoices([self._invoice_vals(self.kappa, "2026-06-14", 50)])
+            self._rank(self.company)
+        kappa = Migration.search([("month", "=", "2026-06-01"), ("partner_id", "=", self.kappa.id)])
+        self.assertEqual((kappa.from_class, kappa.from_segment), ("none", "none"))
+        # Sales users of the other company see nothing of it.
+        self.assertFalse(Migration.with_user(self.user_sales_b).search([("company_id", "=", self.company.id)]))
+
+
+@tagged("erp_crm")
+@freeze_time(TODAY)
+class TestReengagement(RankingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write({"erp_crm_reengage_active": True, "erp_crm_reengage_funnel_id": cls.funnel.id})
+
+    def _reengagement_deals(self):
+        return self.env["sale.order"].search([("erp_crm_is_reengagement", "=", True)])
+
+    def test_at_risk_customer_gets_one_deal_and_never_a_second(self):
+        self._rank(self.company)
+        self.Ranking._reengage(self.company)
+        deal = self._reengagement_deals()
+        self.assertEqual(deal.partner_id, self.iota)  # the only customer "At risk"
+        self.assertEqual((deal.funnel_id, deal.stage_id), (self.funnel, self.stage_call))
+        self.assertEqual(deal.user_id, self.user_sales)
+        self.assertEqual(deal.stage_history_ids.stage_id, self.stage_call)  # created through the door
+        activity = deal.activity_ids
+        self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_call"))
+        self.assertEqual(activity.user_id, self.user_sales)
+        # Again: the deal is open, nothing new.
+        self.Ranking._reengage(self.company)
+        self.assertEqual(self._reengagement_deals(), deal)
+        # Lost, while the customer is still in the same "At risk" spell: still no second deal.
+        deal._mark_lost(self.lost_reason)
+        self._rank(self.company)
+        self.Ranking._reengage(self.company)
+        self.assertEqual(self._reengagement_deals(), deal)
+
+    def test_days_without_purchase(self):
+        self.company.erp_crm_reengage_days = 365
+        self._rank(self.company)
+        self.Ranking._reengage(self.company)
+        # Iota (At risk) and Zeta (887 days without an invoice); Epsilon (287 days) not yet.
+        self.assertEqual(self._reengagement_deals().partner_id, self.iota | self.zeta)
+        self.Ranking._reengage(self.company)
+        self.assertEqual(len(self._reengagement_deals()), 2)
+
+    def test_off_by_default_and_by_cron(self):
+        self.company.erp_crm_reengage_active = False
+        self._rank(self.company)
+        self.Ranking._reengage(self.company)
+        self.assertFalse(self._reengagement_deals())
+        self.company.erp_crm_reengage_active = True
+        run_cron(self, "erp_crm.ir_cron_partner_ranking")
+        self.assertEqual(self._reengagement_deals().partner_id, self.iota)
+
+
+@tagged("erp_crm")
+@freeze_time(TODAY)
+class TestSegments(RankingCommon):
+    def _list_emails(self, segment):
+        return set(segment.sudo().mailing_list_id.subscription_ids.contact_id.mapped("email"))
+
+    def test_segment_is_synchronised_exactly(self):
+        self._rank(self.company)
+        Segment = self.env["res.partner.segment"].with_user(self.user_manager)
+        segment = Segment.create({"name": "Class A", "domain": "[('erp_crm_abc_class', '=', 'a')]"})
+        self.assertEqual(segment.partner_count, 4)  # Alpha, its contact Ann, Beta, Gamma (no email)
+        segment.action_sync_mailing_list()
+        self.assertEqual(self._list_emails(segment), {"alpha@example.com", "ann@example.com", "beta@example.com"})
+        mailing_list = segment.mailing_list_id
+        segment.write({"domain": "[('erp_crm_rfm_segment', '=', 'champions')]"})
+        segment.action_sync_mailing_list()
+        self.assertEqual(segment.mailing_list_id, mailing_list)
+        self.assertEqual(
+            self._list_emails(segment),
+            {"alpha@example.com", "ann@example.com", "beta@example.com", "delta@example.com"},
+        )
+        segment.write({"domain": "[('erp_crm_rfm_segment', '=', 'champions'), ('erp_crm_abc_class', '=', 'b')]"})
+        segment.action_sync_mailing_list()
+        self.assertEqual(self._list_emails(segment), {"delta@example.com"})
+        self.assertEqual(len(mailing_list.sudo().subscription_ids), 1)
+        # Country and other partner fields combine with the ranking.
+        self.delta.country_id = self.env.ref("base.be")
+        segment.write({"domain": "[('erp_crm_abc_class', 'in', ['a', 'b']), ('country_id.code', '=', 'BE')]"})
+        self.assertEqual(segment.partner_count, 1)
+        # The daily ranking synchronises the segments that ask for it, as the user who saved them.
+        segment.auto_sync = True
+        self.env["res.partner.segment"]._cron_sync_segments()
+        self.assertEqual(self._list_emails(segment), {"delta@example.com"})
+        segment.write({"domain": "[('erp_crm_abc_class', '=', 'a'), ('email', 'ilike', 'alpha')]"})
+        self.env["res.partner.segment"]._cron_sync_segments()
+        self.assertEqual(self._list_emails(segment), {"alpha@example.com"})
+
+    def test_bad_domains_are_refused_when_saved(self):
+        Segment = self.env["res.partner.segment"].with_user(self.user_manager)
+        for domain in ("[('no_such_field', '=', 1)]", "not a domain", "{'a': 1}", "[('name', 'like')]"):
+            with self.subTest(domain=domain), self.assertRaisesRegex(ValidationError, "Domain"):
+                with self.env.cr.savepoint():
+                    Segment.create({"name": "Bad", "domain": domain})
+
+    def test_sales_users_cannot_change_segments(self):
+        segment = self.env["res.partner.segment"].create({"name": "All", "domain": "[]"})
+        with self.assertRaises(AccessError):
+            segment.with_user(self.user_sales).write({"domain": "[('id', '=', 1)]"})
+        with self.assertRaises(AccessError):
+            segment.with_user(self.user_sales).action_sync_mailing_list()
+
+
+@tagged("erp_crm")
+@freeze_time(TODAY)
+class TestRankingQueries(ErpCrmCommon):
+    """The ranking costs the same number of queries for 10 and for 200 customers."""
+
+    def _customers_with_invoices(self, count, prefix):
+        partners = self.env["res.partner"].create([{"name": f"{prefix} {i}", "is_company": True} for i in range(count)])
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", self.env.company.id), ("type", "=", "sale")], limit=1
+        )
+        moves = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": f"2026-0{1 + i % 6}-1{i % 5}",
+                    "journal_id": journal.id,
+                    "invoice_line_ids": [
+                        Command.create({"name": "W", "price_unit": 100 + i % 37, "tax_ids": [Command.clear()]})
+                    ],
+                }
+                for i, partner in enumerate(partners)
+            ]
+        )
+        moves.action_post()
+
+    def test_query_count_does_not_grow_with_customers(self):
+        Ranking = self.env["res.partner.ranking"]
+        company = self.env.company
+        self._customers_with_invoices(10, "Small")
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            Ranking._compute_ranking(company)
+        self.assertEqual(Ranking.search_count([("company_id", "=", company.id)]), 10)
+        self._customers_with_invoices(190, "Large")
+        self.env.flush_all()
+        with self.assertQueryCount(1):
+            Ranking._compute_ranking(company)
+        self.assertEqual(Ranking.search_count([("company_id", "=", company.id)]), 200)
