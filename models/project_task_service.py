@@ -131,6 +131,7 @@ class ProjectTask(models.Model):
         """Give each request the SLA lines of its project's matching policies, counted from its arrival; drop the
         open lines of policies that no longer match (after a change of type or priority)."""
         now = fields.Datetime.now()
+        # sudo: SLA lines are written by the system only (see _erp_crm_sla_lines); policies were set by managers.
         stale = self.env["project.task.sla"].sudo()
         new_lines = []
         for task in self:
@@ -145,6 +146,7 @@ class ProjectTask(models.Model):
             new_lines += [stale._prepare_line(task, policy, start, calendar) for policy in policies - lines.policy_id]
         stale.unlink()
         if new_lines:
+            # sudo: as above, the system writes the request's SLA lines.
             lines = self.env["project.task.sla"].sudo().create(new_lines)
             for task, task_lines in lines.grouped("task_id").items():
                 # a request typed in at a later stage (already answered) has reached those targets at once

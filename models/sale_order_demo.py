@@ -165,6 +165,7 @@ class SaleOrder(models.Model):
                 }
             )
             runs = self.robot_run_ids.filtered(lambda r, row=row: r.history_id == row)
+            # sudo: the robot log is read-only to users; the demo dates it back like the history it belongs to.
             for run in runs.sudo():
                 run.write(
                     {
