@@ -1,3 +1,4 @@
+from . import sale_deal_report
 from . import sale_funnel_report
 from . import sale_forecast_report
 from . import sale_kpi_report

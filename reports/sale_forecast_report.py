@@ -1,5 +1,7 @@
 from odoo import fields, models
-from odoo.tools import SQL, drop_view_if_exists
+from odoo.tools import SQL
+
+from .sale_deal_report import DEAL_DEPENDS
 
 
 class SaleForecastReport(models.Model):
@@ -8,28 +10,13 @@ class SaleForecastReport(models.Model):
 
     _name = "sale.forecast.report"
     _description = "Deal Forecast"
+    _inherit = "sale.deal.report"
     _auto = False
     _rec_name = "order_id"
     _order = "date desc, id desc"
     # Flushed before the view is read
     _depends = {
-        "sale.order": [
-            "user_id",
-            "team_id",
-            "partner_id",
-            "company_id",
-            "funnel_id",
-            "stage_id",
-            "source_id",
-            "medium_id",
-            "campaign_id",
-            "date_expected_close",
-            "won_status",
-            "state",
-            "date_stage",
-            "amount_untaxed",
-            "currency_rate",
-        ],
+        "sale.order": [*DEAL_DEPENDS, "date_expected_close"],
         "sale.funnel.stage": ["probability"],
     }
 
@@ -82,7 +69,3 @@ class SaleForecastReport(models.Model):
             """,
             amount=amount,
         )
-
-    def init(self):
-        drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))

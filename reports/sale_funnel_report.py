@@ -1,37 +1,10 @@
-from contextlib import contextmanager
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import SQL, drop_view_if_exists
+from odoo.tools import SQL
 
 from ..models.sale_funnel_stage import STAGE_KINDS
-
-ANALYSIS_WORK_MEM = "32MB"  # sorts and hashes of an analysis of 500,000 history rows stay in memory
-
-
-@contextmanager
-def one_core(env):
-    """Run an analysis on one core, with the memory to group in it: PostgreSQL would otherwise give a large
-    grouping parallel workers, which take the cores the people moving deals need (see bench/bench_analytics.py
-    and the README's figures). Both settings are local to the transaction and restored after."""
-    previous = env.execute_query(
-        SQL(
-            """SELECT current_setting('max_parallel_workers_per_gather'), current_setting('work_mem'),
-                      set_config('max_parallel_workers_per_gather', '0', true),
-                      set_config('work_mem', %s, true)""",
-            ANALYSIS_WORK_MEM,
-        )
-    )[0]
-    yield
-    # Restored on success only: after an error, the rollback that follows undoes these local settings too.
-    env.execute_query(
-        SQL(
-            """SELECT set_config('max_parallel_workers_per_gather', %s, true), set_config('work_mem', %s, true)""",
-            previous[0],
-            previous[1],
-        )
-    )
+from .sale_deal_report import DEAL_DEPENDS, HISTORY_DEPENDS
 
 
 class SaleFunnelReport(models.Model):
@@ -44,38 +17,14 @@ class SaleFunnelReport(models.Model):
 
     _name = "sale.funnel.report"
     _description = "Funnel Analysis"
+    _inherit = "sale.deal.report"
     _auto = False
     _rec_name = "stage_id"
     _order = "date desc, id desc"
     # Flushed before the view is read
     _depends = {
-        "sale.funnel.stage.history": [
-            "order_id",
-            "funnel_id",
-            "from_stage_id",
-            "stage_id",
-            "to_stage_id",
-            "company_id",
-            "date_in",
-            "date_out",
-            "duration_hours",
-        ],
-        "sale.order": [
-            "user_id",
-            "team_id",
-            "partner_id",
-            "company_id",
-            "funnel_id",
-            "stage_id",
-            "source_id",
-            "medium_id",
-            "campaign_id",
-            "won_status",
-            "state",
-            "date_stage",
-            "amount_untaxed",
-            "currency_rate",
-        ],
+        "sale.funnel.stage.history": HISTORY_DEPENDS,
+        "sale.order": DEAL_DEPENDS,
         "sale.funnel.stage": ["sequence", "kind"],
     }
 
@@ -163,14 +112,6 @@ class SaleFunnelReport(models.Model):
               LEFT JOIN sale_funnel_stage ts ON ts.id = h.to_stage_id
             """
         )
-
-    def init(self):
-        drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
-
-    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
-        with one_core(self.env):
-            return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
     def _read_group_select(self, aggregate_spec, query):
         # Rates are ratios of sums and the median a percentile, so that they are right for any grouping.

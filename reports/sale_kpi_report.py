@@ -1,7 +1,7 @@
 from odoo import fields, models
-from odoo.tools import SQL, drop_view_if_exists
+from odoo.tools import SQL
 
-from .sale_funnel_report import one_core
+from .sale_deal_report import DEAL_DEPENDS, HISTORY_DEPENDS
 
 KPI_KINDS = [
     ("activity_done", "Activity Done"),
@@ -29,38 +29,14 @@ class SaleKpiReport(models.Model):
 
     _name = "sale.kpi.report"
     _description = "Salesperson KPIs"
+    _inherit = "sale.deal.report"
     _auto = False
     _rec_name = "kind"
     _order = "date desc, id desc"
     # Flushed before the view is read
     _depends = {
-        "sale.funnel.stage.history": [
-            "order_id",
-            "funnel_id",
-            "from_stage_id",
-            "stage_id",
-            "to_stage_id",
-            "company_id",
-            "date_in",
-            "date_out",
-            "duration_hours",
-        ],
-        "sale.order": [
-            "user_id",
-            "team_id",
-            "partner_id",
-            "company_id",
-            "funnel_id",
-            "stage_id",
-            "source_id",
-            "medium_id",
-            "campaign_id",
-            "won_status",
-            "state",
-            "date_stage",
-            "amount_untaxed",
-            "currency_rate",
-        ],
+        "sale.funnel.stage.history": HISTORY_DEPENDS,
+        "sale.order": DEAL_DEPENDS,
         "mail.message": ["model", "res_id", "date", "author_id", "mail_activity_type_id"],
         "mail.activity": ["res_model", "res_id", "user_id", "date_deadline", "activity_type_id", "active"],
     }
@@ -145,14 +121,6 @@ class SaleKpiReport(models.Model):
             won=_counts(won=1),
             lost=_counts(lost=1),
         )
-
-    def init(self):
-        drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
-
-    def _read_group(self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None):
-        with one_core(self.env):
-            return super()._read_group(domain, groupby, aggregates, having, offset, limit, order)
 
     def _read_group_select(self, aggregate_spec, query):
         def column(fname):
