@@ -1,7 +1,6 @@
 """Service requests (issue 12): SLA deadlines in working time, pauses, statuses, escalation, bad input."""
 
 from datetime import datetime, timedelta
-from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
 from odoo.tests import freeze_time, tagged
@@ -91,18 +90,15 @@ class TestServiceSla(ServiceCommon):
         self.assertEqual(question.service_priority, "high", "a new type gives its priority")
         self.assertNotIn(urgent, question.sla_ids.policy_id, "the open SLA of a policy that no longer applies goes")
 
-    def test_the_ranking_hook_decides_the_default_priority(self):
-        """The customer ranking (another feature) extends ``_erp_crm_default_service_priority``: A -> high."""
-        task_class = type(self.env["project.task"])
-        original = task_class._erp_crm_default_service_priority
-
-        def ranked(task):
-            return "high" if task.partner_id == self.customer else original(task)
-
-        with patch.object(task_class, "_erp_crm_default_service_priority", ranked), freeze_time(MONDAY_9_BERLIN):
+    def test_an_a_customer_gets_high_priority(self):
+        """The customer ranking raises the default priority: an A customer's question is high, not low."""
+        self.env["res.partner.ranking"].sudo().create(
+            {"partner_id": self.customer.id, "company_id": self.env.company.id, "abc_class": "a"}
+        )
+        with freeze_time(MONDAY_9_BERLIN):
             a_customer = self._create_request()
             other = self._create_request(partner_id=self.partner.id)
-            self.assertEqual((a_customer.service_priority, other.service_priority), ("high", "low"))
+        self.assertEqual((a_customer.service_priority, other.service_priority), ("high", "low"))
 
     def test_a_request_typed_in_after_the_first_answer(self):
         with freeze_time(MONDAY_9_BERLIN):
