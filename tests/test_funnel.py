@@ -1,6 +1,6 @@
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import ErpCrmCommon
 
@@ -112,3 +112,17 @@ class TestFunnel(ErpCrmCommon):
         counts = {group["stage_id"][1]: group["__count"] for group in groups}
         self.assertEqual(counts["First call"], 1)
         self.assertEqual(counts["Measurement"], 0)
+
+    def test_stage_form_shows_and_adds_its_robots(self):
+        """The admin reads on a stage what entering it does, and adds a robot there."""
+        self.env["sale.funnel.robot"].create(
+            {"name": "Call back", "stage_id": self.stage_call.id, "kind": "activity", "summary": "Call back"}
+        )
+        with Form(self.stage_call.with_user(self.user_manager)) as form:
+            with form.robot_ids.edit(0) as robot:
+                self.assertEqual(robot.name, "Call back")
+            with form.robot_ids.new() as robot:
+                robot.name = "Thank the customer"
+                robot.kind = "note"
+        self.assertEqual(self.stage_call.robot_ids.mapped("name"), ["Call back", "Thank the customer"])
+        self.assertEqual(self.stage_call.robot_ids[1].run_as_user_id, self.user_manager)
