@@ -25,13 +25,15 @@ class SaleFunnelStage(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     fold = fields.Boolean(string="Folded in Pipeline")
-    probability = fields.Float(string="Probability (%)", default=10.0, aggregator="avg")
+    # No aggregator: a sum or an average of the stages' settings means nothing in a grouped stage list.
+    probability = fields.Float(string="Probability (%)", default=10.0, aggregator=None)
     kind = fields.Selection(STAGE_KINDS, required=True, default="open")
     requirements = fields.Text(
         string="To Do in This Stage", translate=True, help="Shown to users in the pipeline and on the deal."
     )
     max_hours = fields.Float(
         string="Time Limit (working hours)",
+        aggregator=None,
         help="Maximum time a deal should stay in this stage, counted in working hours. 0 means no limit.",
     )
     company_id = fields.Many2one(related="funnel_id.company_id", store=True, index=True)
