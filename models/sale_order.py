@@ -207,7 +207,7 @@ class SaleOrder(models.Model):
             stage = self._get_stage_from_vals(vals)
             if stage and not vals.get("funnel_id"):
                 vals["funnel_id"] = stage.funnel_id.id
-            elif vals.get("funnel_id") and "stage_id" not in vals:
+            elif vals.get("funnel_id") and not stage:
                 vals["stage_id"] = Funnel.browse(vals["funnel_id"])._get_first_open_stage().id
             if vals.get("stage_id"):
                 # Only the system may bring the date a deal entered its stage (data files, migrations).

@@ -126,3 +126,7 @@ class TestFunnel(ErpCrmCommon):
                 robot.kind = "note"
         self.assertEqual(self.stage_call.robot_ids.mapped("name"), ["Call back", "Thank the customer"])
         self.assertEqual(self.stage_call.robot_ids[1].run_as_user_id, self.user_manager)
+
+    def test_deal_created_with_an_empty_stage_starts_in_its_funnel(self):
+        deal = self._create_deal(stage_id=False)
+        self.assertEqual(deal.stage_id, self.stage_call, "an empty stage is no stage: the funnel's first one")
