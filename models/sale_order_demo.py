@@ -33,10 +33,10 @@ class SaleOrder(models.Model):
         """Set up the demo's window installer, a company of its own in euros, and load the rest of the demo in it.
 
         Its chart of accounts is Germany's SKR03 when the German localization is installed, else Odoo's generic chart
-        with German VAT (19%). Its working calendar is Berlin's. The demo's later files are loaded by the superuser
-        in their own environments, whose company is the superuser's: making the window installer the superuser's
-        (and the administrator's) company puts the demo's funnel, deals, invoices and projects in it, and opens the
-        demo on it.
+        with German VAT (19%). Its working calendar is Berlin's; its warehouse is in Freiburg. The demo's later files
+        are loaded by the superuser in their own environments, whose company is the superuser's: making the window
+        installer the superuser's (and the administrator's) company puts the demo's funnel, deals, invoices and
+        projects in it, and opens the demo on it.
         """
         company = self.env["res.company"].browse(company_id)
         currency = company.currency_id
@@ -53,6 +53,10 @@ class SaleOrder(models.Model):
             # The generic chart sets its own currency (the dollar): no journal item exists yet, the euro stays.
             company.currency_id = currency
         company.resource_calendar_id.tz = "Europe/Berlin"
+        # Odoo creates a new company's warehouse in its onboarding (tests excepted): the windows are made and
+        # delivered from Freiburg.
+        if not self.env["stock.warehouse"].search_count([("company_id", "=", company.id)], limit=1):
+            self.env["stock.warehouse"].create({"name": "Freiburg", "code": "FRB", "company_id": company.id})
         for user in self.env.ref("base.user_root") | self.env.ref("base.user_admin"):
             user.write({"company_ids": [Command.link(company.id)], "company_id": company.id})
         return True
