@@ -89,6 +89,9 @@ class SaleFunnelStage(models.Model):
         translate=True,
         help="What the customer reads about this step on their order page, e.g. “We measure your windows on site”.",
     )
+    # The robot board shows them above each column's robots (what moves deals here, what lets them in).
+    board_trigger = fields.Char(string="Moves Here When", compute="_compute_board_rules")
+    board_gates = fields.Text(string="Lets Deals In When", compute="_compute_board_rules")
 
     _probability_range = models.Constraint(
         "CHECK(probability >= 0 AND probability <= 100)", "A stage's probability must be between 0 and 100%."
@@ -106,6 +109,40 @@ class SaleFunnelStage(models.Model):
         counts = self._get_deal_counts()
         for stage in self:
             stage.deal_count = counts.get(stage, 0)
+
+    @api.depends(
+        "trigger",
+        "trigger_percent",
+        "trigger_task_stage_id",
+        "gate_prepaid_percent",
+        "gate_no_overdue_invoices",
+        "gate_customer_class",
+    )
+    def _compute_board_rules(self):
+        triggers = dict(self._fields["trigger"]._description_selection(self.env))
+        classes = dict(self._fields["gate_customer_class"]._description_selection(self.env))
+        for stage in self:
+            if stage.trigger == "down_payment_paid":
+                trigger = self.env._(
+                    "A down payment of at least %(percent)s%% is paid", percent=f"{stage.trigger_percent:g}"
+                )
+            elif stage.trigger == "task_stage":
+                trigger = self.env._(
+                    "A linked task reaches “%(task_stage)s”", task_stage=stage.trigger_task_stage_id.name or ""
+                )
+            else:
+                trigger = triggers.get(stage.trigger)
+            stage.board_trigger = trigger and self.env._("%(trigger)s → moves here", trigger=trigger)
+            gates = []
+            if stage.gate_prepaid_percent:
+                gates.append(self.env._("Prepaid at least %(percent)s%%", percent=f"{stage.gate_prepaid_percent:g}"))
+            if stage.gate_no_overdue_invoices:
+                gates.append(self.env._("Customer has no overdue invoices"))
+            if stage.gate_customer_class:
+                gates.append(
+                    self.env._("Customer class %(customer_class)s", customer_class=classes[stage.gate_customer_class])
+                )
+            stage.board_gates = "\n".join(gates)
 
     @api.constrains("probability")
     def _check_probability(self):

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.fields import Command
 
 # How long a demo deal typically stayed in each stage it went through (hours), to date its history.
 DEMO_STAGE_HOURS = {
@@ -28,21 +29,36 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     @api.model
-    def _erp_crm_demo_company_currency(self, company_id, currency_id):
-        """The demo company sells in euros: its first pricelist (every customer's default) is in euros, and
-        the company's own currency becomes the euro unless journal items already exist (Odoo forbids the
-        change then, e.g. after other modules' demo invoices)."""
+    def _erp_crm_demo_company_setup(self, company_id):
+        """Set up the demo's window installer, a company of its own in euros, and load the rest of the demo in it.
+
+        Its chart of accounts is Germany's SKR03 when the German localization is installed, else Odoo's generic chart
+        with German VAT (19%). Its working calendar is Berlin's; its warehouse is in Freiburg. The demo's later files
+        are loaded by the superuser in their own environments, whose company is the superuser's: making the window
+        installer the superuser's (and the administrator's) company puts the demo's funnel, deals, invoices and
+        projects in it, and opens the demo on it.
+        """
         company = self.env["res.company"].browse(company_id)
-        currency = self.env["res.currency"].browse(currency_id)
-        if company.currency_id != currency and not company._existing_accounting():
-            company.currency_id = currency
-        self.env["product.pricelist"].create(
-            {"name": self.env._("Euro"), "sequence": 1, "currency_id": currency.id, "company_id": company.id}
+        currency = company.currency_id
+        german_chart = self.env["ir.module.module"].search_count(
+            [("name", "=", "l10n_de"), ("state", "=", "installed")]
         )
-        if company.currency_id != currency and not currency.rate_ids.filtered(
-            lambda r: r.company_id in (company, self.env["res.company"])
-        ):
-            self.env["res.currency.rate"].create({"currency_id": currency.id, "company_id": company.id, "rate": 0.92})
+        if not company.chart_template:
+            self.env["account.chart.template"].try_loading("de_skr03" if german_chart else "generic_coa", company)
+            if not german_chart:
+                # The generic chart's taxes are placeholders (15%): the window installer charges German VAT.
+                for tax in company.account_sale_tax_id | company.account_purchase_tax_id:
+                    tax.write({"amount": 19.0, "name": tax.name.replace("15", "19")})
+                    tax.tax_group_id.name = tax.tax_group_id.name.replace("15", "19")
+            # The generic chart sets its own currency (the dollar): no journal item exists yet, the euro stays.
+            company.currency_id = currency
+        company.resource_calendar_id.tz = "Europe/Berlin"
+        # Odoo creates a new company's warehouse in its onboarding (tests excepted): the windows are made and
+        # delivered from Freiburg.
+        if not self.env["stock.warehouse"].search_count([("company_id", "=", company.id)], limit=1):
+            self.env["stock.warehouse"].create({"name": "Freiburg", "code": "FRB", "company_id": company.id})
+        for user in self.env.ref("base.user_root") | self.env.ref("base.user_admin"):
+            user.write({"company_ids": [Command.link(company.id)], "company_id": company.id})
         return True
 
     @api.model

@@ -39,10 +39,23 @@ class TestDemoData(TransactionCase):
         self.assertGreater(min(deals.mapped("stage_hours")), 0, "deals have been in their stage for a while")
 
     def test_demo_company_is_the_window_installer(self):
-        company = self.env.ref("base.main_company")
+        company = self.env.ref("erp_crm.res_company_demo_fensterbau")
         self.assertEqual(company.name, "Fensterbau Breisgau GmbH")
         self.assertEqual((company.country_id.code, company.city), ("DE", "Freiburg im Breisgau"))
+        # A euro company for real: its own currency, chart of accounts and journals, not a euro price list.
+        self.assertEqual(company.currency_id.name, "EUR")
+        self.assertTrue(company.chart_template)
+        self.assertEqual(company.account_sale_tax_id.amount, 19.0, "German VAT")
+        self.assertEqual(company.resource_calendar_id.tz, "Europe/Berlin")
+        self.assertEqual(set(self.deals.company_id.ids), {company.id}, "the deals are the window installer's")
         self.assertEqual(set(self.deals.currency_id.mapped("name")), {"EUR"}, "the deals are in euros")
+        invoices = self.deals.invoice_ids
+        self.assertTrue(invoices and set(invoices.company_id.ids) == {company.id})
+        self.assertEqual(set(invoices.currency_id.mapped("name")), {"EUR"})
+        self.assertEqual(set(invoices.line_ids.company_currency_id.mapped("name")), {"EUR"}, "booked in euros")
+        staff = self.env.ref("erp_crm.res_users_demo_sales_anna") | self.env.ref("erp_crm.res_users_demo_accountant")
+        self.assertEqual(set(staff.company_id.ids), {company.id})
+        self.assertEqual(self.env.ref("base.user_admin").company_id, company, "the demo opens on the installer")
 
     def test_demo_salespeople_create_customers(self):
         anna = self.env.ref("erp_crm.res_users_demo_sales_anna")

@@ -20,6 +20,11 @@ INSTANTS = {
 # +1 query net.
 SINGLE_MOVE_QUERIES = dict(zip(INSTANTS, (38, 38, 37, 37, 37), strict=True))
 
+# The robot board of a funnel (8 stages, a robot in each): its grouped read, and what the stages' triggers and
+# gates add to it (read with the columns, in the same request).
+BOARD_QUERIES = 11
+BOARD_RULES_QUERIES = 1
+
 
 @tagged("erp_crm", "erp_crm_perf")
 class TestRobotPerformance(RobotCommon):
@@ -80,3 +85,57 @@ class TestRobotPerformance(RobotCommon):
                 self.assertEqual(deal.robot_run_ids.mapped("state"), ["done"] * 3)
                 sp.rollback()
                 self.env.invalidate_all()
+
+
+@tagged("erp_crm", "erp_crm_perf")
+class TestRobotBoardRules(RobotCommon):
+    """The robot board shows each stage's trigger and gates above its robots, read with the columns."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for stage in cls.funnel.stage_ids:
+            cls._robot(stage, name=f"Robot of {stage.name}")
+        task_stage = cls.env["project.task.type"].create({"name": "Fitted", "project_ids": [(4, cls.project.id)]})
+        cls.stage_payment.write({"trigger": "quotation_sent", "gate_no_overdue_invoices": True})
+        cls.stage_production.write(
+            {"trigger": "down_payment_paid", "trigger_percent": 50, "gate_prepaid_percent": 30.5}
+        )
+        cls.stage_installation.write(
+            {"trigger": "task_stage", "trigger_task_stage_id": task_stage.id, "gate_customer_class": "b"}
+        )
+
+    def _board(self, stage_fields=()):
+        """The grouped read of the board, as the kanban sends it (with the stages' fields when asked)."""
+        spec = {"stage_id": dict.fromkeys(stage_fields, {})} if stage_fields else {}
+        return self.env["sale.funnel.robot"].web_read_group(
+            [("funnel_id", "=", self.funnel.id)],
+            ["stage_id"],
+            auto_unfold=True,
+            unfold_read_specification={"name": {}, "kind": {}, "timing_display": {}, "deadline_display": {}},
+            groupby_read_specification=spec,
+        )
+
+    def test_stage_rules_read_in_words(self):
+        rules = {stage.name: (stage.board_trigger or "", stage.board_gates or "") for stage in self.funnel.stage_ids}
+        self.assertEqual(rules["First call"], ("", ""))
+        self.assertEqual(rules["Payment"], ("Quotation sent → moves here", "Customer has no overdue invoices"))
+        self.assertEqual(
+            rules["Production"], ("A down payment of at least 50% is paid → moves here", "Prepaid at least 30.5%")
+        )
+        self.assertEqual(
+            rules["Installation"], ("A linked task reaches “Fitted” → moves here", "Customer class A or B")
+        )
+
+    def test_board_reads_the_rules_with_its_columns(self):
+        """The board's grouped read costs 11 queries; the stages' rules add one (all the columns' stages at once),
+        and no request of their own."""
+        self.env.invalidate_all()
+        with self.assertQueryCount(BOARD_QUERIES):
+            self._board()
+        self.env.invalidate_all()
+        with self.assertQueryCount(BOARD_QUERIES + BOARD_RULES_QUERIES):
+            result = self._board(("board_trigger", "board_gates"))
+        values = {group["stage_id"][1]: group["__values"] for group in result["groups"]}
+        self.assertEqual(values["Production"]["board_gates"], "Prepaid at least 30.5%")
+        self.assertEqual(values["Payment"]["board_trigger"], "Quotation sent → moves here")

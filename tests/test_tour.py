@@ -35,6 +35,10 @@ class TestDealTour(HttpCase):
         stages = funnel_stage_commands(("First call", "open"), ("Measurement", "open"), ("Won", "won"))
         funnel = self.env["sale.funnel"].create({"name": "Board funnel", "stage_ids": stages})
         self.env["sale.funnel.robot"].create({"name": "Call back", "stage_id": funnel.stage_ids[0].id})
+        # The board shows each stage's trigger and gates above its robots (issue 9, item 11).
+        funnel.stage_ids[1].write(
+            {"trigger": "invoice_posted", "gate_prepaid_percent": 50, "gate_no_overdue_invoices": True}
+        )
         new_test_user(self.env, login="erp_crm_tour_admin", groups="erp_crm.erp_crm_group_manager", name="Adam Admin")
         self.start_tour(
             f"/odoo/action-erp_crm.sale_funnel_action/{funnel.id}",

@@ -14,6 +14,22 @@ registry.category("web_tour.tours").add("erp_crm_robot_board_tour", {
             content: "The board shows the stages as columns with their robots",
         },
         {
+            trigger: `${column("Measurement")} .o_erp_crm_stage_trigger:contains('An invoice is posted → moves here')`,
+            content: "Above the robots, the column says which ERP event moves deals into the stage",
+        },
+        {
+            trigger: `${column("Measurement")} .o_erp_crm_stage_gate:contains('Prepaid at least 50%')`,
+            content: "and what a deal must meet to enter it (its gates)",
+        },
+        {
+            trigger: `${column("Measurement")} .o_erp_crm_stage_gate:contains('Customer has no overdue invoices')`,
+            content: "every gate, one per line",
+        },
+        {
+            trigger: `${column("First call")} .o_kanban_header:not(:has(.o_erp_crm_stage_rules))`,
+            content: "A stage moved by hand only and open to every deal shows no rules",
+        },
+        {
             trigger: `${column("Measurement")} .o_kanban_quick_add`,
             content: "Add a robot to the empty Measurement stage",
             run: "click",
