@@ -1,12 +1,14 @@
 """Intake by email (issue 11 item 5a): an email to a funnel's alias becomes a deal in its first stage."""
 
+from datetime import datetime
+
 from odoo.fields import Command
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.mail.tests.common import MailCase
 
-from .common import ErpCrmCommon
+from .common import ErpCrmCommon, create_berlin_office_calendar
 
 REQUEST_MAIL = """Return-Path: {return_path}
 To: {to}
@@ -156,3 +158,29 @@ class TestEmailIntake(ErpCrmCommon, MailCase):
         self.assertFalse(copy.alias_name, "an address leads to one funnel")
         self.assertEqual(copy.alias_id.alias_defaults, repr({"funnel_id": copy.id}))
         self.assertEqual(self.funnel.alias_email, self.funnel_address)
+
+    def test_first_stage_robots_run_for_the_request(self):
+        """Scenario 1 step 1: the salesperson gets "Call the customer back", due 15 working minutes later."""
+        self.env.company.resource_calendar_id = create_berlin_office_calendar(self.env)
+        role = self.env["sale.funnel.role"].create(
+            {"name": "Salesperson", "funnel_id": self.funnel.id, "assignment": "salesperson"}
+        )
+        self.env["sale.funnel.robot"].create(
+            {
+                "name": "Call the customer back",
+                "stage_id": self.stage_call.id,
+                "kind": "activity",
+                "summary": "Call the customer back",
+                "role_id": role.id,
+                "activity_type_id": self.env.ref("mail.mail_activity_data_call").id,
+                "deadline_amount": 15,
+                "deadline_unit": "minutes",
+            }
+        )
+        deal = self._receive('"Nora New" <nora.new@example.com>', "Terrace door")
+        activity = deal.activity_ids
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.summary, "Call the customer back")
+        self.assertEqual(activity.user_id, self.user_sales)
+        self.assertEqual(activity.deadline_at, datetime(2026, 3, 16, 8, 15), "09:15 in Berlin")
+        self.assertEqual(deal.robot_run_ids.state, "done")

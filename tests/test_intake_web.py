@@ -203,3 +203,32 @@ class TestWebFormIntake(ErpCrmCommon, HttpCase):
         self.funnel.with_user(manager).action_generate_intake_token()
         self.assertNotEqual(self.funnel.intake_token, self.token, "a new token replaces the old one")
         self.assertFalse(self.funnel.copy().intake_token, "a copied funnel takes no web requests")
+
+    def test_browser_fetch_with_form_data(self):
+        """A page's script posts FormData (multipart) from another origin and reads the answer."""
+        deals_before = self._deals()
+        fields = {
+            "funnel": str(self.funnel.id),
+            "token": self.token,
+            "email": "fetch@example.com",
+            "message": "Sent by fetch",
+        }
+        response = self.url_open(
+            URL,
+            files={name: (None, value) for name, value in fields.items()},
+            headers={"Origin": "https://windows.example.org"},
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers.get("Access-Control-Allow-Origin"), "*")
+        deal = self._deals() - deals_before
+        self.assertEqual(deal.partner_id.email, "fetch@example.com")
+        self.assertEqual(deal.title, "Sent by fetch")
+
+    def test_funnel_form_shows_the_token_to_managers_only(self):
+        manager = new_test_user(self.env, login="erp_crm_web_mgr2", groups="erp_crm.erp_crm_group_manager")
+        view = self.env.ref("erp_crm.sale_funnel_view_form")
+        for user, sees_token in ((manager, True), (self.user_sales, False), (self.user_all, False)):
+            with self.subTest(user=user.login):
+                arch = self.env["sale.funnel"].with_user(user).get_views([(view.id, "form")])["views"]["form"]["arch"]
+                self.assertIn('name="alias_name"', arch)
+                self.assertEqual('name="intake_token"' in arch, sees_token)

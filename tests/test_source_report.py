@@ -147,3 +147,11 @@ class TestLeadSources(ErpCrmCommon):
             company_ids=[Command.set(self.company_b.ids)],
         )
         self.assertEqual(Report.with_user(user_b).search([]).order_id, self.deal_b_company)
+
+    def test_deal_screens_show_the_sources(self):
+        Deal = self.env["sale.order"].with_user(self.user_sales)
+        form = Deal.get_views([(self.env.ref("sale.view_order_form").id, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="erp_crm_source"', form)
+        search = Deal.get_views([(self.env.ref("erp_crm.sale_order_view_search").id, "search")])["views"]["search"]
+        for name in ("groupby_source", "groupby_medium", "groupby_campaign"):
+            self.assertIn(f'name="{name}"', search["arch"])
