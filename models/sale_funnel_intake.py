@@ -37,8 +37,7 @@ class SaleFunnel(models.Model):
     def write(self, vals):
         # The alias always brings its emails into this funnel and nothing else: its defaults are the funnel's to
         # set (see _alias_get_creation_values), never a user's (they are applied under the gateway's sudo).
-        vals.pop("alias_defaults", None)
-        return super().write(vals)
+        return super().write({fname: value for fname, value in vals.items() if fname != "alias_defaults"})
 
     # ------------------------------------------------------------
     # ACTIONS
