@@ -71,6 +71,11 @@
         "reports/res_partner_ranking_migration_views.xml",
         "views/res_partner_segment_views.xml",
         "views/res_partner_ranking_views.xml",
+        # Intake (email alias, website form) and lead sources
+        "security/sale_source_report_security.xml",
+        "views/sale_funnel_intake_views.xml",
+        "views/sale_order_intake_views.xml",
+        "reports/sale_source_report_views.xml",
     ],
     "demo": [
         "data/res_company_demo.xml",

@@ -34,3 +34,6 @@ from . import test_ranking
 from . import test_ranking_features
 from . import test_ranking_tour
 from . import test_i18n
+from . import test_intake_email
+from . import test_intake_web
+from . import test_source_report
