@@ -48,3 +48,4 @@ from . import res_partner_segment
 from . import sale_order_ranking
 from . import account_move_ranking
 from . import project_task_ranking
+from . import project_task_robot
