@@ -416,6 +416,7 @@ class SaleFunnelRobot(models.Model):
         return super().unlink()
 
     def write(self, vals):
+        self._check_service_manager_scope()  # before: a deal robot may not be turned into a service robot either
         result = super().write({**vals, "run_as_user_id": self.env.uid})
         self._check_saving_user_rights()
         return result
@@ -452,6 +453,19 @@ class SaleFunnelRobot(models.Model):
                             field=self._fields[fname].get_description(self.env)["string"],
                             robot=robot.name,
                             group=self.env.ref("mail.group_mail_template_editor").name,
+                        )
+                    )
+            if robot.kind == "write" and robot.write_field_name:
+                # the robot writes with the system's rights: only a field its saver may write by hand
+                Record = self.env[robot._get_record_model()]
+                field = Record._fields.get(robot.write_field_name)
+                if field and not Record._has_field_access(field, "write"):
+                    raise AccessError(
+                        self.env._(
+                            "Field to Update: you may not change %(field)s yourself, so robot “%(robot)s” may not "
+                            "either.",
+                            field=field._description_string(self.env),
+                            robot=robot.name,
                         )
                     )
             # sudo: reading the picked action's Allowed Groups, which managers without Settings rights cannot read.
