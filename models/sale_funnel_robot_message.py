@@ -108,6 +108,7 @@ class SaleFunnelRobot(models.Model):
             )
         )
         messages.invalidate_recordset(["body"])
+        self.env["mail.mail"].browse([mail.id for mail in mails]).invalidate_recordset(["body"])
 
     def _render_report_attachments(self, orders):
         """One PDF per record, attached to the record."""

@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 
 _logger = logging.getLogger(__name__)
 
@@ -150,8 +150,9 @@ class SaleFunnelRobotRun(models.Model):
                     "automated": True,
                 }
             )
-        # sudo: the manager's alert is created whatever the rights of the user who moved the deal.
-        Activity.sudo().create(vals_list)
+        # sudo: the manager's alert is created whatever the rights of the user who moved the deal; by OdooBot (the
+        # superuser), as the robots' own activities: the chatter shows the robot engine assigned it, not the mover.
+        Activity.with_user(SUPERUSER_ID).create(vals_list)
 
     # ------------------------------------------------------------
     # CRON

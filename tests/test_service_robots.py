@@ -174,6 +174,7 @@ class TestServiceRobots(ServiceRobotCommon):
         alert = self._activities(request, user_id=self.user_service_manager.id)
         self.assertEqual(len(alert), 1, "the project manager is told")
         self.assertIn("Broken", alert.summary)
+        self.assertEqual(alert.create_uid, self.bot_user, "told by the robot engine, not by the technician")
 
     def test_deal_only_kinds_are_refused_on_a_service_stage(self):
         action = self.env["ir.actions.server"].create(
@@ -303,6 +304,7 @@ class TestRobotWorkIsOdooBots(RobotCommon):
         mail = self.env["mail.mail"].search([("model", "=", "sale.order"), ("res_id", "=", deal.id)])
         self.assertEqual(mail.author_id, bot)
         self.assertIn("Robot “Payment request”", mail.mail_message_id.body)
+        self.assertIn("Robot “Payment request”", mail.body, "what the chatter shows")
         self.assertNotIn("Robot “Payment request”", mail.body_html, "the customer's email is the template's")
         activity = self._activities(deal, user_id=self.user_surveyor.id)
         self.assertEqual(activity.create_uid, self.env.ref("base.user_root"), "assigned by the robot")
