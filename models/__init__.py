@@ -51,3 +51,4 @@ from . import project_task_ranking
 from . import sale_funnel_intake
 from . import sale_order_intake
 from . import sale_intake_throttle
+from . import project_task_robot

@@ -1,6 +1,8 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import format_datetime
@@ -54,14 +56,21 @@ class MailActivity(models.Model):
             self.env["ir.cron"].browse(cron_id)._trigger()
 
     def _erp_crm_send_digest(self, partner, subject):
-        body = deal_digest_body(
-            (
-                activity.res_id,
-                activity.res_name,
-                f"{activity.summary or activity.activity_type_id.name}, "
-                f"{activity.deadline_display_full or activity.date_deadline}",
+        # one list per model: robots give activities on deals and on service requests
+        body = Markup("").join(
+            deal_digest_body(
+                (
+                    (
+                        activity.res_id,
+                        activity.res_name,
+                        f"{activity.summary or activity.activity_type_id.name}, "
+                        f"{activity.deadline_display_full or activity.date_deadline}",
+                    )
+                    for activity in activities
+                ),
+                model=model,
             )
-            for activity in self
+            for model, activities in self.grouped("res_model").items()
         )
         # sudo: the digest is sent by the system on behalf of the robots, to internal users only, about their own
         # activities (or, for a funnel manager, the activities of their funnel).

@@ -88,6 +88,7 @@ class ProjectTask(models.Model):
             if project and project.is_service_desk and not vals.get("service_type_id") and project.service_type_id:
                 vals["service_type_id"] = project.service_type_id.id
         self._check_service_order_access(vals_list)
+        self._erp_crm_check_stage_entry_untouched(vals_list)
         tasks = super().create(vals_list)
         requests = tasks.filtered("is_service_request")
         if requests:
@@ -95,18 +96,25 @@ class ProjectTask(models.Model):
             for request in requests.filtered("partner_id"):
                 # the customer follows the request: replies thread on it, and the portal shows it to them only
                 request.message_subscribe(request.partner_id.ids)
+            # a request created in a stage enters it: the stage's robots run (project_task_robot.py)
+            requests._erp_crm_after_stage_entry()
         return tasks
 
     def write(self, vals):
         check_service_priority(self.env, vals.get("service_priority"), self.env._("Service Priority"))
         self._check_service_order_access([vals])
+        self._erp_crm_check_stage_entry_untouched([vals])
         was_waiting = {task.id: task.stage_id.is_customer_wait for task in self} if "stage_id" in vals else {}
+        previous_stage = {task.id: task.stage_id for task in self} if "stage_id" in vals else {}
         result = super().write(vals)
         if {"stage_id", "state", "service_type_id", "service_priority", "project_id"} & vals.keys():
             # a task moved out of a service desk is synced too: its open SLAs go
             tasks = self if "project_id" in vals else self.filtered("is_service_request")
             if tasks:
                 tasks._erp_crm_sla_after_write(vals, was_waiting)
+        if previous_stage:
+            # requests that really changed stage enter it, once for the batch: the stage's robots run
+            self.filtered(lambda task: task.stage_id != previous_stage[task.id])._erp_crm_after_stage_entry()
         return result
 
     @api.model

@@ -9,3 +9,11 @@ class ProjectTaskType(models.Model):
         help="Service requests in this stage wait for the customer: their SLA clocks stop, and their deadlines move by "
         "the working time spent here.",
     )
+    robot_ids = fields.One2many(
+        "sale.funnel.robot",
+        "task_stage_id",
+        string="Robots",
+        context={"active_test": False},
+        help="What a service request entering this stage gets done: activities, emails, notes, notifications, "
+        "field updates (the deals' robot engine).",
+    )

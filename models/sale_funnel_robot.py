@@ -4,7 +4,7 @@ from datetime import datetime
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date, format_datetime
@@ -37,6 +37,18 @@ DEADLINE_MODES = [("offset", "After entering the stage"), ("field", "Date of the
 # Fields rendered as inline templates ({{ object.field }}), checked for the user who saves the robot.
 TEMPLATE_FIELDS = ("summary",)
 CONDITION_PLACEHOLDERS = ("uid", "today", "now")
+# The records robots serve: deals (funnel stages) and service requests (task stages of a service desk). Each model
+# answers the engine's questions through hooks of its own (``_erp_crm_robot_*`` on sale.order and project.task):
+# who holds a role, whose working time counts, who is told of a failure, who follows the record.
+ROBOT_MODELS = [("sale.order", "Deal"), ("project.task", "Service Request")]
+# Kinds a robot of a task stage may have: the others work on deals only (invoices, tasks, deal server actions).
+TASK_KINDS = ("activity", "email", "notify", "note", "write")
+# Who gets a service request robot's work (the deal's roles are the funnel's sale.funnel.role).
+TASK_ROLES = [
+    ("assignee", "Assignee"),
+    ("project_manager", "Project Manager"),
+    ("salesperson", "Customer's Salesperson"),
+]
 
 
 def parse_condition(text, placeholders):
@@ -81,10 +93,19 @@ class SaleFunnelRobot(models.Model):
     stage_id = fields.Many2one(
         "sale.funnel.stage",
         string="Stage",
-        required=True,
         index=True,
         ondelete="cascade",
         group_expand="_read_group_stage_ids",
+    )
+    task_stage_id = fields.Many2one(
+        "project.task.type",
+        string="Service Stage",
+        index="btree_not_null",
+        ondelete="cascade",
+        help="A stage of a service desk project: the robot works when a service request enters it.",
+    )
+    record_model = fields.Selection(
+        ROBOT_MODELS, string="Works On", compute="_compute_record_model", store=True, readonly=True
     )
     funnel_id = fields.Many2one(related="stage_id.funnel_id", store=True, index=True)
     company_id = fields.Many2one(related="stage_id.company_id", store=True)
@@ -109,6 +130,13 @@ class SaleFunnelRobot(models.Model):
     role_id = fields.Many2one(
         "sale.funnel.role", string="Role", ondelete="restrict", help="Who gets the work; empty: the salesperson."
     )
+    task_role = fields.Selection(
+        TASK_ROLES,
+        string="Request Role",
+        default="assignee",
+        help="Who gets the work on a service request: its assignee, its project's manager or the salesperson of "
+        "its customer.",
+    )
     # activity and task
     activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type", ondelete="restrict")
     summary = fields.Char(
@@ -124,19 +152,19 @@ class SaleFunnelRobot(models.Model):
     deadline_field_id = fields.Many2one(
         "ir.model.fields",
         string="Deadline Field",
-        domain="[('model', '=', 'sale.order'), ('ttype', 'in', ('date', 'datetime'))]",
+        domain="[('model', '=', record_model), ('ttype', 'in', ('date', 'datetime'))]",
         ondelete="cascade",
         help="Date or date and time of the deal used as deadline (e.g. the measurement appointment).",
     )
     project_id = fields.Many2one("project.project", string="Project", check_company=True, ondelete="restrict")
     # email
     mail_template_id = fields.Many2one(
-        "mail.template", string="Email Template", domain="[('model', '=', 'sale.order')]", ondelete="restrict"
+        "mail.template", string="Email Template", domain="[('model', '=', record_model)]", ondelete="restrict"
     )
     report_id = fields.Many2one(
         "ir.actions.report",
         string="Attach Document",
-        domain="[('model', '=', 'sale.order'), ('report_type', '=', 'qweb-pdf')]",
+        domain="[('model', '=', record_model), ('report_type', '=', 'qweb-pdf')]",
         ondelete="set null",
         help="PDF made for the deal, attached to the deal and to the email.",
     )
@@ -153,7 +181,7 @@ class SaleFunnelRobot(models.Model):
     write_field_id = fields.Many2one(
         "ir.model.fields",
         string="Field to Update",
-        domain="[('model', '=', 'sale.order'), ('store', '=', True), ('readonly', '=', False), "
+        domain="[('model', '=', record_model), ('store', '=', True), ('readonly', '=', False), "
         "('ttype', 'in', ('char', 'text', 'integer', 'float', 'monetary', 'boolean', 'selection', 'many2one', "
         f"'date', 'datetime')), ('name', 'not in', {list(DOOR_FIELDS)})]",
         ondelete="cascade",
@@ -181,6 +209,11 @@ class SaleFunnelRobot(models.Model):
     deadline_display = fields.Char(string="Due", compute="_compute_deadline_display")
     condition_preview = fields.Char(string="Matching Deals", compute="_compute_condition_preview")
 
+    @api.depends("task_stage_id")
+    def _compute_record_model(self):
+        for robot in self:
+            robot.record_model = "project.task" if robot.task_stage_id else "sale.order"
+
     @api.depends("delay_amount", "delay_unit")
     def _compute_timing_display(self):
         units = dict(self._fields["delay_unit"]._description_selection(self.env))
@@ -200,7 +233,11 @@ class SaleFunnelRobot(models.Model):
             elif robot.deadline_mode == "field":
                 # sudo: the label of the picked date field (metadata); ir.model.fields is for admins only.
                 label = robot.sudo().deadline_field_id.field_description
-                robot.deadline_display = self.env._("On the deal's %(field)s", field=label or "?")
+                robot.deadline_display = (
+                    self.env._("On the request's %(field)s", field=label or "?")
+                    if robot.task_stage_id
+                    else self.env._("On the deal's %(field)s", field=label or "?")
+                )
             elif robot.deadline_amount:
                 robot.deadline_display = self.env._(
                     "%(amount)s %(unit)s of working time after entry",
@@ -210,11 +247,14 @@ class SaleFunnelRobot(models.Model):
             else:
                 robot.deadline_display = self.env._("At entry")
 
-    @api.depends("filter_domain", "funnel_id")
+    @api.depends("filter_domain", "funnel_id", "task_stage_id")
     def _compute_condition_preview(self):
         """How many of the funnel's deals the condition matches now (counted with the user's rights)."""
         Order = self.env["sale.order"]
         for robot in self:
+            if robot.task_stage_id:
+                robot.condition_preview = robot._preview_request_condition()
+                continue
             funnel = Domain("funnel_id", "=", robot.funnel_id.id) if robot.funnel_id else Domain.TRUE
             try:
                 matching = Order.search_count(funnel & robot._get_condition())
@@ -226,6 +266,22 @@ class SaleFunnelRobot(models.Model):
                 matching=matching,
                 total=Order.search_count(funnel),
             )
+
+    def _preview_request_condition(self):
+        """How many service requests of the stage's projects the condition matches now (with the user's rights)."""
+        Task = self.env["project.task"]
+        requests = Domain("is_service_request", "=", True)
+        if self.task_stage_id.project_ids:
+            requests &= Domain("project_id", "in", self.task_stage_id.project_ids.ids)
+        try:
+            matching = Task.search_count(requests & self._get_condition())
+        except Exception:  # noqa: BLE001 - a condition being typed: no preview until it reads
+            return self.env._("The condition cannot be read yet.")
+        return self.env._(
+            "%(matching)s of the %(total)s service requests match now.",
+            matching=matching,
+            total=Task.search_count(requests),
+        )
 
     @api.model
     def _read_group_stage_ids(self, stages, domain):
@@ -265,8 +321,44 @@ class SaleFunnelRobot(models.Model):
     )
     def _check_kind_settings(self):
         """Each kind checks its own settings (``_check_<kind>``, beside its execution)."""
+        self._check_stage_target()  # first: a deal-only kind on a service stage is refused as such
         for robot in self:
             getattr(robot, f"_check_{robot.kind}")()
+
+    @api.constrains("stage_id", "task_stage_id", "kind", "role_id")
+    def _check_stage_target(self):
+        """A robot belongs to a deal stage or to a service stage; on a service stage, only the kinds that work on
+        any record (deal-only kinds make invoices, tasks of deals or run deal server actions)."""
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for robot in self:
+            if bool(robot.stage_id) == bool(robot.task_stage_id):
+                raise ValidationError(
+                    self.env._(
+                        "Stage: robot “%(robot)s” belongs either to a deal stage or to a service stage; choose one.",
+                        robot=robot.name,
+                    )
+                )
+            if not robot.task_stage_id:
+                continue
+            if robot.kind not in TASK_KINDS:
+                raise ValidationError(
+                    self.env._(
+                        "Kind: “%(kind)s” works on deals only; robot “%(robot)s” of the service stage “%(stage)s” "
+                        "may schedule an activity, send an email, notify, log a note or update a field.",
+                        kind=kinds[robot.kind],
+                        robot=robot.name,
+                        stage=robot.task_stage_id.name,
+                    )
+                )
+            if robot.role_id:
+                raise ValidationError(
+                    self.env._(
+                        "Role: “%(role)s” is a role of a funnel's deals; robot “%(robot)s” of a service stage uses "
+                        "the Request Role.",
+                        role=robot.role_id.name,
+                        robot=robot.name,
+                    )
+                )
 
     def _check_deadline_field(self):
         """Activities and tasks due on a date of the deal need that date (a date field of the deal)."""
@@ -274,7 +366,7 @@ class SaleFunnelRobot(models.Model):
             return
         # sudo: only the picked field's model and type (metadata, no data); ir.model.fields is for admins only.
         field = self.sudo().deadline_field_id
-        if not field or field.model != "sale.order" or field.ttype not in ("date", "datetime"):
+        if not field or field.model != self._get_record_model() or field.ttype not in ("date", "datetime"):
             raise ValidationError(
                 self.env._(
                     "Deadline Field: robot “%(robot)s” takes its deadline from a date of the deal; choose it.",
@@ -286,7 +378,7 @@ class SaleFunnelRobot(models.Model):
     def _check_filter_domain(self):
         for robot in self.filtered("filter_domain"):
             try:
-                robot._get_condition().validate(self.env["sale.order"])
+                robot._get_condition().validate(self.env[robot._get_record_model()])
             except Exception as error:  # noqa: BLE001 - any parse or field error is the user's input
                 raise ValidationError(
                     self.env._(
@@ -319,7 +411,12 @@ class SaleFunnelRobot(models.Model):
         robots._check_saving_user_rights()
         return robots
 
+    def unlink(self):
+        self._check_service_manager_scope()
+        return super().unlink()
+
     def write(self, vals):
+        self._check_service_manager_scope()  # before: a deal robot may not be turned into a service robot either
         result = super().write({**vals, "run_as_user_id": self.env.uid})
         self._check_saving_user_rights()
         return result
@@ -340,12 +437,14 @@ class SaleFunnelRobot(models.Model):
         """
         if self.env.su:
             return
+        self._check_service_manager_scope()
         user = self.env.user
         editor = user.has_group("mail.group_mail_template_editor")
         Render = self.env["mail.render.mixin"]
         for robot in self:
             for fname in TEMPLATE_FIELDS:
-                if not editor and Render._has_unsafe_expression_template_inline_template(robot[fname], "sale.order"):
+                unsafe = Render._has_unsafe_expression_template_inline_template(robot[fname], robot._get_record_model())
+                if not editor and unsafe:
                     raise AccessError(
                         self.env._(
                             "%(field)s: robot “%(robot)s” may show deal fields only ({{ object.name }}, "
@@ -354,6 +453,19 @@ class SaleFunnelRobot(models.Model):
                             field=self._fields[fname].get_description(self.env)["string"],
                             robot=robot.name,
                             group=self.env.ref("mail.group_mail_template_editor").name,
+                        )
+                    )
+            if robot.kind == "write" and robot.write_field_name:
+                # the robot writes with the system's rights: only a field its saver may write by hand
+                Record = self.env[robot._get_record_model()]
+                field = Record._fields.get(robot.write_field_name)
+                if field and not Record._has_field_access(field, "write"):
+                    raise AccessError(
+                        self.env._(
+                            "Field to Update: you may not change %(field)s yourself, so robot “%(robot)s” may not "
+                            "either.",
+                            field=field._description_string(self.env),
+                            robot=robot.name,
                         )
                     )
             # sudo: reading the picked action's Allowed Groups, which managers without Settings rights cannot read.
@@ -366,6 +478,19 @@ class SaleFunnelRobot(models.Model):
                         groups=", ".join(action_groups.mapped("name")),
                     )
                 )
+
+    def _check_service_manager_scope(self):
+        """Project managers configure the robots of service stages; deal robots stay with ERP CRM managers."""
+        if self.env.su or self.env.user.has_group("erp_crm.erp_crm_group_manager"):
+            return
+        deal_robots = self.filtered(lambda robot: not robot.task_stage_id)
+        if deal_robots:
+            raise AccessError(
+                self.env._(
+                    "Stage: robot “%(robot)s” works on deals; only ERP CRM managers configure deal robots.",
+                    robot=deal_robots[0].name,
+                )
+            )
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -397,6 +522,24 @@ class SaleFunnelRobot(models.Model):
     # PLANNING
     # ------------------------------------------------------------
 
+    def _get_record_model(self):
+        """The model of the records the robot works on: deals, or service requests for a service stage."""
+        self.ensure_one()
+        return "project.task" if self.task_stage_id else "sale.order"
+
+    def _get_stage(self):
+        self.ensure_one()
+        return self.task_stage_id or self.stage_id
+
+    def _run_record_field(self):
+        """The run's field holding the record the robot works on."""
+        self.ensure_one()
+        return "task_id" if self.task_stage_id else "order_id"
+
+    def _get_records(self, runs):
+        """The records of ``runs`` (runs of this robot), in the runs' order."""
+        return runs[self._run_record_field()]
+
     def _get_condition(self):
         """The robot's condition as a Domain (see :func:`parse_condition`); placeholders for the current user."""
         self.ensure_one()
@@ -420,53 +563,55 @@ class SaleFunnelRobot(models.Model):
         ]
 
     def _filter_deals(self, orders):
-        """Deals meeting the robot's condition (filtered in memory: they were just read by the move)."""
+        """Records (deals or requests) meeting the robot's condition (filtered in memory: the move just read them)."""
         self.ensure_one()
         if not self.filter_domain:
             return orders
         return orders.filtered_domain(self._get_condition())
 
     def _plan_runs(self, orders, entries):
-        """Create the run log of these robots for deals that just entered their stage, and return it.
+        """Create the run log of these robots for records that just entered their stage, and return it.
 
-        ``entries`` maps each deal to its stage-history row. One run per robot and stage entry; skipped
-        runs are logged with their reason, so that admins see why something did not fire. Runs planned
-        later trigger the delayed-robot cron at their time.
+        ``orders`` are deals or service requests (the robots' model); ``entries`` maps each one to its stage
+        entry (a deal's stage-history row, a request's entry number, see ``_erp_crm_robot_entry_values``). One run
+        per robot and stage entry; skipped runs are logged with their reason, so that admins see why something did
+        not fire. Runs planned later trigger the delayed-robot cron at their time.
         """
         Run = self.env["sale.funnel.robot.run"]
+        record_field = self[:1]._run_record_field() if self else "order_id"
         ran_before = set()
         if "first" in self.mapped("reentry"):
             ran_before = {
-                (robot.id, order.id)
-                for robot, order in Run._read_group(
-                    [("robot_id", "in", self.ids), ("order_id", "in", orders.ids), ("state", "=", "done")],
-                    ["robot_id", "order_id"],
+                (robot.id, record.id)
+                for robot, record in Run._read_group(
+                    [("robot_id", "in", self.ids), (record_field, "in", orders.ids), ("state", "=", "done")],
+                    ["robot_id", record_field],
                 )
             }
         plan = self._working_time_planner()
         vals_list = []
         for robot in self:
-            deals = orders.filtered(lambda o, r=robot: o.stage_id == r.stage_id)
+            stage = robot._get_stage()
+            deals = orders.filtered(lambda o, s=stage: o.stage_id == s)
             try:
                 matching, error = robot._filter_deals(deals), None
             except Exception as exc:  # noqa: BLE001 - a condition saved before it was checked: logged, never run
                 matching, error = deals.browse(), exc
             for order in deals:
-                entry = entries[order]
+                entry_vals, date_in = order._erp_crm_robot_entry_values(entries[order])
                 vals = {
                     "robot_id": robot.id,
-                    "order_id": order.id,
-                    "history_id": entry.id,
-                    "stage_id": robot.stage_id.id,
-                    "company_id": order.company_id.id,
-                    "planned_at": plan(order.company_id, entry.date_in, robot.delay_amount, robot.delay_unit),
+                    **entry_vals,
+                    "planned_at": plan(
+                        order._erp_crm_working_time_owner(), date_in, robot.delay_amount, robot.delay_unit
+                    ),
                     "state": "planned",
                 }
                 if error:
                     message = self.env._("Failed: the condition cannot be read (%(error)s).", error=error)
                     vals.update(state="failed", message=message, done_at=fields.Datetime.now())
                 elif order not in matching:
-                    vals.update(state="skipped", message=self.env._("The deal does not meet the robot's condition."))
+                    vals.update(state="skipped", message=order._erp_crm_robot_skip_message())
                 elif robot.reentry == "first" and (robot.id, order.id) in ran_before:
                     vals.update(state="skipped", message=self.env._("Already done on an earlier entry."))
                 vals_list.append(vals)
@@ -484,10 +629,11 @@ class SaleFunnelRobot(models.Model):
         """Working-time addition memoized for one batch: deals moved together share their entry time."""
         cache = {}
 
-        def plan(company, start, amount, unit):
-            key = (company.id, start, amount, unit)
+        def plan(owner, start, amount, unit):
+            """``owner``: a company or a working calendar (both count erp_crm's working time)."""
+            key = (owner._name, owner.id, start, amount, unit)
             if key not in cache:
-                cache[key] = company._erp_crm_add_working_time(start, amount, unit)
+                cache[key] = owner._erp_crm_add_working_time(start, amount, unit)
             return cache[key]
 
         return plan
@@ -502,23 +648,23 @@ class SaleFunnelRobot(models.Model):
         return getattr(self, f"_execute_{self.kind}")(runs)
 
     def _get_assignees(self, orders):
-        """{order: user} for the robot's role; the salesperson when no role; may be empty."""
-        if self.role_id:
-            users = self.role_id._get_users(orders)
-            return {order: users[order] or order.user_id for order in orders}
-        return {order: order.user_id for order in orders}
+        """{record: user} for the robot's role (a hook of the record's model); may be empty."""
+        return orders._erp_crm_robot_assignees(self)
 
     def _get_deadlines(self, runs):
-        """Deadline of each run's work (naive UTC): a date of the deal, or working time after the entry."""
+        """Deadline of each run's work (naive UTC): a date of the record, or working time after the entry."""
         plan = self._working_time_planner()
+        record_field = self._run_record_field()
         result = {}
         for run in runs:
+            record = run[record_field]
+            date_in = run._get_entry_date()
             if self.deadline_mode == "field" and self.deadline_field_id:
-                value = run.order_id[self.deadline_field_id.name]
-                result[run] = fields.Datetime.to_datetime(value) if value else run.history_id.date_in
+                value = record[self.deadline_field_id.name]
+                result[run] = fields.Datetime.to_datetime(value) if value else date_in
             else:
                 result[run] = plan(
-                    run.order_id.company_id, run.history_id.date_in, self.deadline_amount, self.deadline_unit
+                    record._erp_crm_working_time_owner(), date_in, self.deadline_amount, self.deadline_unit
                 )
         return result
 
@@ -546,6 +692,11 @@ class SaleFunnelRobot(models.Model):
     @api.model
     def _robot_author(self):
         return self.env["res.partner"].browse(self.env["ir.model.data"]._xmlid_to_res_id("base.partner_root"))
+
+    @api.model
+    def _robot_user(self):
+        """OdooBot's user (the superuser), who creates what robots give people to do, as Odoo's automation does."""
+        return self.env["res.users"].browse(SUPERUSER_ID)
 
     # ------------------------------------------------------------
     # DRY RUN

@@ -3,6 +3,7 @@ from markupsafe import escape
 from odoo import models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
+from odoo.tools import SQL
 
 
 class SaleFunnelRobot(models.Model):
@@ -24,17 +25,28 @@ class SaleFunnelRobot(models.Model):
     def _check_email(self):
         if not self.mail_template_id:
             raise ValidationError(self.env._("Email Template: robot “%(robot)s” needs one.", robot=self.name))
-        if self.mail_template_id.model != "sale.order":
+        model = self._get_record_model()
+        if self.mail_template_id.model != model:
             raise ValidationError(
                 self.env._(
                     "Email Template: “%(template)s” is not a template of deals (sale orders).",
                     template=self.mail_template_id.name,
                 )
+                if model == "sale.order"
+                else self.env._(
+                    "Email Template: “%(template)s” is not a template of service requests (project tasks).",
+                    template=self.mail_template_id.name,
+                )
             )
-        if self.report_id and self.report_id.model != "sale.order":
+        if self.report_id and self.report_id.model != model:
             raise ValidationError(
                 self.env._(
                     "Attach Document: “%(report)s” is not a document of deals (sale orders).",
+                    report=self.report_id.name,
+                )
+                if model == "sale.order"
+                else self.env._(
+                    "Attach Document: “%(report)s” is not a document of service requests (project tasks).",
                     report=self.report_id.name,
                 )
             )
@@ -48,14 +60,17 @@ class SaleFunnelRobot(models.Model):
         )
 
     def _execute_email(self, runs):
-        """Queue the template's email for each deal, with the PDF attached to the deal and the email.
+        """Queue the template's email for each record, with the PDF attached to the record and the email.
 
-        The email is queued (sent by the mail queue after commit), so a retried transaction never sends twice.
+        The email is queued (sent by the mail queue after commit), so a retried transaction never sends twice. Its
+        entry in the chatter is OdooBot's and names the robot (the customer receives the template's email as is).
         """
         results = {}
-        attachments = self._render_report_attachments(runs.order_id) if self.report_id else {}
+        record_field = self._run_record_field()
+        attachments = self._render_report_attachments(self._get_records(runs)) if self.report_id else {}
+        author = self._robot_author()
         for run in runs:
-            order = run.order_id
+            order = run[record_field]
             if not order.partner_id.email:
                 results[run] = (
                     "failed",
@@ -64,7 +79,9 @@ class SaleFunnelRobot(models.Model):
                 )
                 continue
             attachment = attachments.get(order)
-            email_values = {"attachment_ids": [Command.link(attachment.id)]} if attachment else {}
+            email_values = {"author_id": author.id}
+            if attachment:
+                email_values["attachment_ids"] = [Command.link(attachment.id)]
             mail_id = self.mail_template_id.send_mail(order.id, force_send=False, email_values=email_values)
             message = self.env._(
                 "Email “%(subject)s” queued for %(email)s.",
@@ -72,10 +89,29 @@ class SaleFunnelRobot(models.Model):
                 email=order.partner_id.email,
             )
             results[run] = ("done", message, self.env["mail.mail"].browse(mail_id))
+        self._sign_email_messages([record for _state, _message, record in results.values() if record])
         return results
 
+    def _sign_email_messages(self, mails):
+        """Name the robot in the chatter entry of its emails: the signature before the message's body, in one
+        statement for the batch. Only the chatter's copy (``mail.message.body``) changes; the email sent to the
+        customer is the mail's own ``body_html``."""
+        if not mails:
+            return
+        messages = self.env["mail.mail"].browse([mail.id for mail in mails]).mail_message_id
+        messages.flush_recordset(["body"])
+        self.env.execute_query(
+            SQL(
+                "UPDATE mail_message SET body = %s || COALESCE(body, '') WHERE id = ANY(%s)",
+                str(self._robot_signature()),
+                messages.ids,
+            )
+        )
+        messages.invalidate_recordset(["body"])
+        self.env["mail.mail"].browse([mail.id for mail in mails]).invalidate_recordset(["body"])
+
     def _render_report_attachments(self, orders):
-        """One PDF per deal, attached to the deal."""
+        """One PDF per record, attached to the record."""
         Report = self.env["ir.actions.report"]
         return {
             order: self._attach_pdf(order, Report._render_qweb_pdf(self.report_id, order.ids)[0]) for order in orders
@@ -84,7 +120,7 @@ class SaleFunnelRobot(models.Model):
     def _attach_pdf(self, order, content):
         name = f"{self.report_id.name} - {order.name}.pdf"
         return self.env["ir.attachment"].create(
-            {"name": name, "raw": content, "res_model": "sale.order", "res_id": order.id, "mimetype": "application/pdf"}
+            {"name": name, "raw": content, "res_model": order._name, "res_id": order.id, "mimetype": "application/pdf"}
         )
 
     # ------------------------------------------------------------
@@ -97,19 +133,24 @@ class SaleFunnelRobot(models.Model):
     def _describe_notify(self, order, user, when):
         who = [user.name] if (self.role_id or not self.notify_followers) and user else []
         if self.notify_followers:
-            who.append(self.env._("the funnel's followers"))
+            followers = self.env._("the funnel's followers")
+            if self.task_stage_id:
+                followers = self.env._("the project's followers")
+            who.append(followers)
         return self.env._("message to %(who)s", who=", ".join(who) or self.env._("nobody (would fail)"))
 
     def _execute_notify(self, runs):
         results = {}
-        assignees = self._get_assignees(runs.order_id) if (self.role_id or not self.notify_followers) else {}
+        records = self._get_records(runs)
+        with_role = self.role_id or self.task_stage_id or not self.notify_followers
+        assignees = self._get_assignees(records) if with_role else {}
         body = self._chatter_body()
         author = self._robot_author()
         for run in runs:
-            order = run.order_id
+            order = run[self._run_record_field()]
             partners = self.env["res.partner"]
             if self.notify_followers:
-                partners |= order.funnel_id.message_partner_ids
+                partners |= order._erp_crm_robot_followers()
             if assignees.get(order):
                 partners |= assignees[order].partner_id
             if not partners:
@@ -142,7 +183,6 @@ class SaleFunnelRobot(models.Model):
     def _execute_note(self, runs):
         """A note in the deals' chatter, notifying nobody: one batch insert for all deals."""
         body = self._chatter_body()
-        runs.order_id._message_log_batch(
-            bodies=dict.fromkeys(runs.order_id.ids, body), author_id=self._robot_author().id
-        )
+        records = self._get_records(runs)
+        records._message_log_batch(bodies=dict.fromkeys(records.ids, body), author_id=self._robot_author().id)
         return {run: ("done", self.env._("Note logged."), None) for run in runs}

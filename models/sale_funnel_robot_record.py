@@ -67,16 +67,18 @@ class SaleFunnelRobot(models.Model):
         return results
 
     # ------------------------------------------------------------
-    # WRITE: a deal field, through an "Update Record" server action's value conversion
+    # WRITE: a field of the deal (or request), through an "Update Record" server action's value conversion
     # ------------------------------------------------------------
 
     def _check_write(self):
         # sudo: only field metadata (ir.model.fields is for admins) and an in-memory conversion; nothing is written.
         robot = self.sudo()
         field = robot.write_field_id
+        model = self._get_record_model()
+        Record = self.env[model]
         if not field:
             raise ValidationError(self.env._("Field to Update: robot “%(robot)s” needs one.", robot=self.name))
-        if field.name in DOOR_FIELDS:
+        if field.model == model and field.name in Record._erp_crm_robot_protected_fields():
             raise ValidationError(
                 self.env._(
                     "Field to Update: robots may not write “%(field)s” (%(name)s): only the stage-move door does, "
@@ -85,9 +87,9 @@ class SaleFunnelRobot(models.Model):
                     name=field.name,
                 )
             )
-        order_field = self.env["sale.order"]._fields.get(field.name)
+        order_field = Record._fields.get(field.name)
         if (
-            field.model != "sale.order"
+            field.model != model
             or not order_field
             or not order_field.store
             or order_field.readonly
@@ -98,10 +100,15 @@ class SaleFunnelRobot(models.Model):
                     "Field to Update: “%(field)s” is not a field of the deal that robots can set.",
                     field=field.field_description,
                 )
+                if model == "sale.order"
+                else self.env._(
+                    "Field to Update: “%(field)s” is not a field of the service request that robots can set.",
+                    field=field.field_description,
+                )
             )
         try:
             value = robot._get_write_value()
-            order_field.convert_to_cache(value, self.env["sale.order"])
+            order_field.convert_to_cache(value, Record)
             related = self.env[order_field.comodel_name] if order_field.type == "many2one" else None
             if related is not None and value and not related.browse(value).exists():
                 raise ValueError(self.env._("no record %(id)s", id=value))
@@ -121,7 +128,7 @@ class SaleFunnelRobot(models.Model):
         return self.env["ir.actions.server"].new(
             {
                 "name": self.name,
-                "model_id": self.env["ir.model"]._get_id("sale.order"),
+                "model_id": self.env["ir.model"]._get_id(self._get_record_model()),
                 "state": "object_write",
                 "update_path": self.write_field_name,
                 "evaluation_type": "value",
@@ -145,10 +152,11 @@ class SaleFunnelRobot(models.Model):
     def _execute_write(self, runs):
         # The server action's value conversion, then one write for the whole batch: running the action itself
         # would write deal by deal (object_write runs per record).
-        runs.order_id.write({self.write_field_name: self._get_write_value()})
+        records = self._get_records(runs)
+        records.write({self.write_field_name: self._get_write_value()})
         message = self.env._(
             "%(field)s set to %(value)s.",
-            field=self.env["sale.order"]._fields[self.write_field_name]._description_string(self.env),
+            field=records._fields[self.write_field_name]._description_string(self.env),
             value=self.write_value or self.env._("empty"),
         )
         return {run: ("done", message, None) for run in runs}

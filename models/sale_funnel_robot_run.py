@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 
 _logger = logging.getLogger(__name__)
 
@@ -17,20 +17,25 @@ RUN_STATES = [
 
 
 class SaleFunnelRobotRun(models.Model):
-    """What a robot did (or did not do, and why) for one deal's stage entry."""
+    """What a robot did (or did not do, and why) for one stage entry of a deal or of a service request."""
 
     _name = "sale.funnel.robot.run"
     _description = "Robot Run"
     _order = "planned_at desc, id desc"
     _rec_name = "robot_id"
 
-    order_id = fields.Many2one("sale.order", string="Deal", required=True, index=True, ondelete="cascade")
+    order_id = fields.Many2one("sale.order", string="Deal", index="btree_not_null", ondelete="cascade")
+    task_id = fields.Many2one("project.task", string="Service Request", index="btree_not_null", ondelete="cascade")
     robot_id = fields.Many2one("sale.funnel.robot", string="Robot", required=True, index=True, ondelete="cascade")
     history_id = fields.Many2one(
-        "sale.funnel.stage.history", string="Stage Entry", required=True, index=True, ondelete="cascade"
+        "sale.funnel.stage.history", string="Stage Entry", index="btree_not_null", ondelete="cascade"
     )
+    # A service request's stage entry: its entry number (project.task.erp_crm_stage_entry) and when it entered.
+    task_entry = fields.Integer(string="Request Stage Entry", readonly=True)
+    entered_at = fields.Datetime(string="Entered At", readonly=True)
     # Plain copies set at creation (not related fields): one insert per batch, no recompute after it.
     stage_id = fields.Many2one("sale.funnel.stage", string="Stage", ondelete="set null")
+    task_stage_id = fields.Many2one("project.task.type", string="Service Stage", ondelete="set null")
     kind = fields.Selection(related="robot_id.kind")
     company_id = fields.Many2one("res.company", string="Company", index=True, ondelete="cascade")
     planned_at = fields.Datetime(required=True, index=True)
@@ -41,6 +46,30 @@ class SaleFunnelRobotRun(models.Model):
 
     # A robot runs at most once per stage entry, even when the transaction is retried.
     _once_per_entry = models.UniqueIndex("(robot_id, history_id)", "A robot runs once per stage entry.")
+    _once_per_request_entry = models.UniqueIndex(
+        "(robot_id, task_id, task_entry) WHERE task_id IS NOT NULL", "A robot runs once per stage entry."
+    )
+    _deal_or_request = models.Constraint(
+        "CHECK((order_id IS NOT NULL AND history_id IS NOT NULL) OR (task_id IS NOT NULL AND task_entry IS NOT NULL))",
+        "A robot run is for a deal's stage entry or for a service request's.",
+    )
+
+    def _get_record(self):
+        """The deal or the service request of the run."""
+        self.ensure_one()
+        return self[self.robot_id._run_record_field()]
+
+    def _get_entry_date(self):
+        """When the record entered the stage of the run."""
+        self.ensure_one()
+        return self.entered_at if self.robot_id.task_stage_id else self.history_id.date_in
+
+    def _has_left_stage(self):
+        """The record left the run's stage entry (a delayed run is then cancelled)."""
+        self.ensure_one()
+        if self.robot_id.task_stage_id:
+            return self.task_id.erp_crm_stage_entry != self.task_entry
+        return bool(self.history_id.date_out)
 
     # ------------------------------------------------------------
     # EXECUTION
@@ -53,9 +82,14 @@ class SaleFunnelRobotRun(models.Model):
         (and a failing batch deal by deal) in their own savepoints, so that the others still get done.
         """
         now = fields.Datetime.now()
-        left = self.filtered(lambda run: run.history_id.date_out)
-        if left:
-            left.write({"state": "cancelled", "done_at": now, "message": self.env._("The deal left the stage first.")})
+        left = self.filtered(lambda run: run._has_left_stage())
+        for requests, left_runs in left.grouped(lambda run: bool(run.task_id)).items():
+            message = (
+                self.env._("The request left the stage first.")
+                if requests
+                else self.env._("The deal left the stage first.")
+            )
+            left_runs.write({"state": "cancelled", "done_at": now, "message": message})
         batches = (self - left).sorted(lambda r: (r.robot_id.sequence, r.robot_id.id)).grouped("robot_id")
         try:
             with self.env.cr.savepoint():
@@ -79,7 +113,7 @@ class SaleFunnelRobotRun(models.Model):
                 for run in self:
                     results.update(run._execute_isolated(robot))
                 return results
-            _logger.info("Robot %s failed on deal %s: %s", robot.id, self.order_id.id, error)
+            _logger.info("Robot %s failed on %s: %s", robot.id, self._get_record(), error)
             message = self.env._("Failed: %(error)s", error=str(error) or error.__class__.__name__)
             return {self: ("failed", message, None)}
 
@@ -95,19 +129,20 @@ class SaleFunnelRobotRun(models.Model):
             failed._alert_funnel_manager()
 
     def _alert_funnel_manager(self):
-        """The funnel manager gets an activity on each deal whose robot failed (or found nobody)."""
+        """The funnel manager (a service request's project manager) gets an activity on each deal whose robot failed
+        (or found nobody)."""
         Activity = self.env["mail.activity"].with_context(mail_activity_quick_update=True)
         todo = self.env.ref("mail.mail_activity_data_todo")
-        model_id = self.env["ir.model"]._get_id("sale.order")
         vals_list = []
         for run in self:
-            manager = run.order_id.funnel_id.user_id or run.order_id.user_id
+            record = run._get_record()
+            manager = record._erp_crm_robot_manager()
             if not manager:
                 continue
             vals_list.append(
                 {
-                    "res_model_id": model_id,
-                    "res_id": run.order_id.id,
+                    "res_model_id": self.env["ir.model"]._get_id(record._name),
+                    "res_id": record.id,
                     "activity_type_id": todo.id,
                     "user_id": manager.id,
                     "summary": self.env._("Robot “%(robot)s” failed", robot=run.robot_id.name),
@@ -115,8 +150,9 @@ class SaleFunnelRobotRun(models.Model):
                     "automated": True,
                 }
             )
-        # sudo: the manager's alert is created whatever the rights of the user who moved the deal.
-        Activity.sudo().create(vals_list)
+        # sudo: the manager's alert is created whatever the rights of the user who moved the deal; by OdooBot (the
+        # superuser), as the robots' own activities: the chatter shows the robot engine assigned it, not the mover.
+        Activity.with_user(SUPERUSER_ID).create(vals_list)
 
     # ------------------------------------------------------------
     # CRON

@@ -24,7 +24,11 @@ class SaleFunnelRobot(models.Model):
         )
 
     def _execute_activity(self, runs):
-        assignees = self._get_assignees(runs.order_id)
+        """Activities for the role's holders, due in working time, created by OdooBot (the robot, not the mover)."""
+        records = self._get_records(runs)
+        record_field = self._run_record_field()
+        model = records._name
+        assignees = self._get_assignees(records)
         deadlines = self._get_deadlines(runs)
         activity_type = self.activity_type_id or self.env.ref("mail.mail_activity_data_todo")
         summary = self.summary or activity_type.summary or self.name
@@ -34,27 +38,20 @@ class SaleFunnelRobot(models.Model):
                 (activity.res_id, activity.user_id.id)
                 for activity in self.env["mail.activity"].search(
                     [
-                        ("res_model", "=", "sale.order"),
-                        ("res_id", "in", runs.order_id.ids),
+                        ("res_model", "=", model),
+                        ("res_id", "in", records.ids),
                         ("activity_type_id", "=", activity_type.id),
                         ("summary", "=", summary),
                     ]
                 )
             }
         results, vals_list, to_create = {}, [], []
-        model_id = self.env["ir.model"]._get_id("sale.order")
+        model_id = self.env["ir.model"]._get_id(model)
         for run in runs:
-            order = run.order_id
+            order = run[record_field]
             user = assignees[order]
             if not user:
-                results[run] = (
-                    "failed",
-                    self.env._(
-                        "Nobody holds the role %(role)s on this deal.",
-                        role=self.role_id.name or self.env._("Salesperson"),
-                    ),
-                    None,
-                )
+                results[run] = ("failed", self._nobody_message(), None)
                 continue
             if (order.id, user.id) in open_same:
                 results[run] = (
@@ -79,8 +76,11 @@ class SaleFunnelRobot(models.Model):
                 }
             )
             to_create.append(run)
-        # Quick update: no notification per activity; assignees get one digest each from the cron.
-        activities = self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(vals_list)
+        # Quick update: no notification per activity; assignees get one digest each from the cron. Created by
+        # OdooBot: the chatter shows the robot assigned it, not the person who moved the record (the assignee and
+        # the record are set explicitly; robots run with the system's rights anyway, see _run_stage_robots).
+        Activity = self.env["mail.activity"].with_user(self._robot_user()).with_context(mail_activity_quick_update=True)
+        activities = Activity.create(vals_list).with_env(self.env)
         results.update(
             self._done_results(
                 to_create,
@@ -94,6 +94,16 @@ class SaleFunnelRobot(models.Model):
         )
         activities._erp_crm_queue_digests()
         return results
+
+    def _nobody_message(self):
+        if self.task_stage_id:
+            roles = dict(self._fields["task_role"]._description_selection(self.env))
+            return self.env._(
+                "Nobody holds the role %(role)s on this request.", role=roles.get(self.task_role or "assignee")
+            )
+        return self.env._(
+            "Nobody holds the role %(role)s on this deal.", role=self.role_id.name or self.env._("Salesperson")
+        )
 
     def _to_user_date(self, deadline, user):
         """Calendar day of a UTC deadline for its assignee (what mail.activity.date_deadline holds)."""

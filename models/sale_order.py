@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
-from ..tools import BOOKKEEPING_FIELDS, deal_digest_body, format_minutes
+from ..tools import BOOKKEEPING_FIELDS, DOOR_FIELDS, deal_digest_body, format_minutes
 
 WON_STATUS = [("pending", "In Progress"), ("won", "Won"), ("lost", "Lost")]
 
@@ -454,6 +454,44 @@ class SaleOrder(models.Model):
             runs = robots.with_env(deals.env).sudo()._plan_runs(deals.sudo(), entries)
             now = fields.Datetime.now()
             runs.filtered(lambda run: run.state == "planned" and run.planned_at <= now)._execute()
+
+    # Hooks of the robot engine (sale.funnel.robot asks the records it works on; project.task answers for requests)
+
+    def _erp_crm_robot_entry_values(self, entry):
+        """Run values of this deal's stage entry (its history row), and when it entered."""
+        return {
+            "order_id": self.id,
+            "history_id": entry.id,
+            "stage_id": self.stage_id.id,
+            "company_id": self.company_id.id,
+        }, entry.date_in
+
+    def _erp_crm_working_time_owner(self):
+        """Whose working time counts the robots' delays and deadlines: the company's."""
+        return self.company_id
+
+    def _erp_crm_robot_skip_message(self):
+        return self.env._("The deal does not meet the robot's condition.")
+
+    def _erp_crm_robot_assignees(self, robot):
+        """{deal: user} for the robot's role; the salesperson when no role (or nobody holds it)."""
+        if robot.role_id:
+            users = robot.role_id._get_users(self)
+            return {order: users[order] or order.user_id for order in self}
+        return {order: order.user_id for order in self}
+
+    def _erp_crm_robot_manager(self):
+        """Who is told when a robot fails on this deal: the funnel manager, else the salesperson."""
+        return self.funnel_id.user_id or self.user_id
+
+    def _erp_crm_robot_followers(self):
+        """Who a robot notifies as "followers": the funnel's."""
+        return self.funnel_id.message_partner_ids
+
+    @api.model
+    def _erp_crm_robot_protected_fields(self):
+        """Fields no robot may update: the door's."""
+        return DOOR_FIELDS
 
     def _set_stage_time_limit(self):
         """Deadline of the stage's time limit, in the company's working hours, counted from the entry."""

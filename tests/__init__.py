@@ -37,3 +37,4 @@ from . import test_i18n
 from . import test_intake_email
 from . import test_intake_web
 from . import test_source_report
+from . import test_service_robots

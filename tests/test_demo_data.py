@@ -136,3 +136,16 @@ class TestDemoData(TransactionCase):
         self.assertEqual(activity.summary, "Call the customer back")
         self.assertEqual(activity.user_id, anna)
         self.assertTrue(activity.deadline_at)
+
+    def test_demo_service_desk_robots(self):
+        """The demo desk's stages have robots: the leak reported in New got its note, and moving it on plans the
+        installer's call (the request's assignee) in working time, from the one robot engine."""
+        leak = self.env.ref("erp_crm.project_task_demo_service_leak")
+        self.assertEqual(leak.robot_run_ids.robot_id.name, "Request received")
+        self.assertEqual(leak.robot_run_ids.state, "done")
+        leak.write({"stage_id": self.env.ref("erp_crm.project_task_type_demo_service_progress").id})
+        activity = self.env["mail.activity"].search([("res_model", "=", "project.task"), ("res_id", "=", leak.id)])
+        self.assertEqual(activity.user_id, self.env.ref("erp_crm.res_users_demo_installer"))
+        self.assertEqual(activity.summary, "Call the customer and plan the technician's visit")
+        self.assertEqual(activity.create_uid, self.env.ref("base.user_root"))
+        self.assertGreater(activity.deadline_at, leak.robot_run_ids.sorted("id")[-1].entered_at)
