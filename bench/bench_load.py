@@ -43,6 +43,7 @@ DEALS_PER_USER = 6  # per funnel
 START_TIMEOUT = 180  # seconds for the server to answer
 CALL_TIMEOUT = 60  # seconds for one JSON-RPC call
 PASSWORD = "load-bench-password"
+REQUEST_LINE = re.compile(r'"POST /web/dataset/call_kw/([^\s#]+)\S* HTTP/[\d.]+" \d+ - (\d+) ([\d.]+) ([\d.]+)')
 RETRY_LINE = re.compile(r"serializ|SERIALIZATION_FAILURE|DEADLOCK_DETECTED|LOCK_NOT_AVAILABLE", re.IGNORECASE)
 
 KANBAN_SPEC = {
@@ -232,9 +233,11 @@ class Rpc:
     def login(self, login, password):
         self.post("/web/session/authenticate", {"db": self.db, "login": login, "password": password})
 
-    def execute(self, model, method, args, kwargs=None):
+    def execute(self, model, method, args, kwargs=None, tag=""):
+        """Call ``model.method``; ``tag`` ends the URL (free after call_kw/) so that the server log tells apart the
+        operations it measures."""
         params = {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}
-        return self.post(f"/web/dataset/call_kw/{model}/{method}", params)
+        return self.post(f"/web/dataset/call_kw/{model}/{method}{tag}", params)
 
 
 def user_loop(url, db, user, plan, deadline, queue):
@@ -260,11 +263,13 @@ def user_loop(url, db, user, plan, deadline, queue):
         domain = [["funnel_id", "=", plan[key]]]
         rpc.execute("sale.order", "web_read_group", [domain, ["stage_id"]], {
             "aggregates": ["amount_total:sum"], "auto_unfold": True,
-            "unfold_read_specification": KANBAN_SPEC, "unfold_read_default_limit": 40})  # fmt: skip
-        rpc.execute("sale.order", "web_search_read", [domain], {"specification": KANBAN_SPEC, "limit": 80})
+            "unfold_read_specification": KANBAN_SPEC, "unfold_read_default_limit": 40}, tag=f"/{key}")  # fmt: skip
+        rpc.execute("sale.order", "web_search_read", [domain], {"specification": KANBAN_SPEC, "limit": 80}, f"/{key}")
 
     def move(key, deal, stage_index):
-        rpc.execute("sale.order", "write", [[deal], {"stage_id": plan["stages"][key][stage_index]}])
+        stage = plan["stages"][key][stage_index]
+        where = "in" if stage_index else "back"
+        rpc.execute("sale.order", "write", [[deal], {"stage_id": stage}], tag=f"/{key}/{where}")
 
     ops, turn = 0, 0
     while ops < MAX_OPS and time.monotonic() < deadline:
@@ -373,15 +378,20 @@ def main():
         stop_server(server)
     samples = [sample for result in results for sample in result[0]]
     errors = [error for result in results for error in result[1]]
+    retries, server = 0, {}
     with open(logfile, errors="replace") as log:
-        retries = sum(1 for line in log if RETRY_LINE.search(line))
+        for line in log:
+            retries += bool(RETRY_LINE.search(line))
+            if match := REQUEST_LINE.search(line):
+                path, queries, sql_s, python_s = match.groups()
+                server.setdefault(path, []).append((int(queries), (float(sql_s) + float(python_s)) * 1000))
     with admin_env(commit=True) as env:
         checks = duplicates_and_counts(env, plan)
         cleanup(env, plan)
-    report(samples, errors, retries, checks, elapsed, logfile)
+    report(samples, errors, retries, checks, elapsed, logfile, server)
 
 
-def report(samples, errors, retries, checks, elapsed, logfile):
+def report(samples, errors, retries, checks, elapsed, logfile, server):
     print(
         f"load: {USERS} users over JSON-RPC for {elapsed:.0f} s against a server with 4 workers and 1 cron worker "
         f"({len(samples)} calls, {len(samples) / elapsed:.1f} operations/s)"
@@ -398,6 +408,14 @@ def report(samples, errors, retries, checks, elapsed, logfile):
     if robots and rules:
         ratio = percentile(robots, 0.95) / percentile(rules, 0.95)
         print(f"  p95 ratio, move into 3 robots / 3 automation rules: {ratio:.2f} (goal <= 0.5)")
+    print("  server side (from its log: queries and time spent in the worker, without the wait for a free worker):")
+    for path, values in sorted(server.items()):
+        queries = sorted(q for q, _ms in values)[len(values) // 2]
+        times = [ms for _q, ms in values]
+        print(
+            f"    {path:32s} {len(values):5d} calls  {queries:4d} queries (median)"
+            f"  p50 {percentile(times, 0.5):7.1f} ms  p95 {percentile(times, 0.95):7.1f} ms"
+        )
     print(f"  errors: {len(errors)}")
     for name, message in errors[:10]:
         print(f"    {name}: {message}")
