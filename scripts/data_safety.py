@@ -30,6 +30,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PREVIOUS_VERSION = "19.0.1.0.0"  # the release databases are upgraded from; move it on at each release
 TIME_LIMIT = 900  # seconds, per Odoo process
+NO_HISTORY = 77  # exit code: the previous release is not in this checkout's history
 
 
 class CheckFailed(Exception):
@@ -263,7 +264,8 @@ def previous_release_commit():
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
     if not out:
-        raise SystemExit(f"data safety: no commit sets version {PREVIOUS_VERSION} in __manifest__.py")
+        print(f"data safety: no commit of this checkout sets version {PREVIOUS_VERSION} (a shallow clone?)")
+        sys.exit(NO_HISTORY)
     return out[-1]
 
 

@@ -40,6 +40,8 @@ class TestUpgradeAndUninstall(TransactionCase):
             check=False,
         )
         print(result.stdout)
+        if result.returncode == 77:
+            self.skipTest(result.stdout.strip())
         self.assertEqual(result.returncode, 0, result.stdout[-3000:] + result.stderr[-6000:])
         self.assertIn("checks passed", result.stdout.splitlines()[-1])
 
