@@ -9,12 +9,14 @@ from odoo.tools import config
 
 
 @contextmanager
-def admin_env():
-    """An environment of the database given on the command line, as its administrator; rolled back at the end."""
+def admin_env(commit=False):
+    """An environment of the database given on the command line, as its administrator; rolled back at the end
+    (committed with ``commit=True``, for a benchmark that serves its data to a server of its own)."""
     config.parse_config(sys.argv[1:])
     db_name = config["db_name"]
     registry = Registry(db_name[0] if isinstance(db_name, list) else db_name)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         yield env(user=env.ref("base.user_admin"))
-        cr.rollback()
+        if not commit:
+            cr.rollback()

@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import format_datetime
 
-from ..tools import deal_digest_body, format_minutes
+from ..tools import claim_batch, deal_digest_body, format_minutes
 
 
 class MailActivity(models.Model):
@@ -85,11 +85,12 @@ class MailActivity(models.Model):
     def _cron_erp_crm_overdue(self, batch_size=500):
         """Digests of new robot activities; overdue notices; escalation to the funnel manager after the grace.
 
-        Each step happens once per activity (its timestamp is written); progress is committed per batch.
+        Each step happens once per activity (its timestamp is written); progress is committed per batch. Batches are
+        claimed with ``FOR NO KEY UPDATE SKIP LOCKED``: an activity a user is changing waits for the next run.
         """
         now = fields.Datetime.now()
         new = [("robot_run_id", "!=", False), ("assignee_notified_at", "=", False)]
-        while activities := self.search(new, limit=batch_size):
+        while activities := claim_batch(self, new, batch_size, order="id"):
             for user, user_activities in activities.filtered("user_id").grouped("user_id").items():
                 user_activities._erp_crm_send_digest(
                     user.partner_id, self.env._("%(count)s new activities on deals", count=len(user_activities))
@@ -98,7 +99,7 @@ class MailActivity(models.Model):
             if not self.env["ir.cron"]._commit_progress(len(activities)):
                 return  # out of time: the next run goes on where this one stopped
         overdue = [("deadline_at", "<=", now), ("res_model", "=", "sale.order")]
-        while activities := self.search(overdue + [("overdue_notified_at", "=", False)], limit=batch_size):
+        while activities := claim_batch(self, overdue + [("overdue_notified_at", "=", False)], batch_size, order="id"):
             for user, user_activities in activities.filtered("user_id").grouped("user_id").items():
                 user_activities._erp_crm_send_digest(
                     user.partner_id, self.env._("%(count)s overdue activities on deals", count=len(user_activities))
@@ -132,4 +133,4 @@ class MailActivity(models.Model):
         base = Domain(
             [("res_model", "=", "sale.order"), ("overdue_notified_at", "!=", False), ("escalated_at", "=", False)]
         )
-        return self.search(base & domain, limit=limit, order="deadline_at, id")
+        return claim_batch(self, base & domain, limit, order="deadline_at, id")

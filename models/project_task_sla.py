@@ -6,7 +6,7 @@ from odoo.tools import SQL, format_datetime
 
 from odoo.addons.project.models.project_task import CLOSED_STATES
 
-from ..tools import deal_digest_body, format_minutes
+from ..tools import claim_batch, deal_digest_body, format_minutes
 
 SLA_STATUSES = [("ongoing", "On Track"), ("at_risk", "At Risk"), ("failed", "Failed"), ("reached", "Reached")]
 OPEN_STATUSES = ("ongoing", "at_risk")
@@ -150,13 +150,13 @@ class ProjectTaskSla(models.Model):
             ("task_id", "any", [("is_service_request", "=", True), ("state", "not in", list(CLOSED_STATES))]),
         ]
         at_risk = [("status", "=", "ongoing"), ("at_risk_at", "<=", now), *running]
-        while lines := self.search(at_risk, limit=batch_size, order="at_risk_at, id"):
+        while lines := claim_batch(self, at_risk, batch_size, order="at_risk_at, id"):
             lines._erp_crm_set_status("at_risk", "at_risk_notified_at", now)
             lines._erp_crm_notify_at_risk(now)
             if not self.env["ir.cron"]._commit_progress(len(lines)):
                 return  # out of time: the next run goes on where this one stopped
         failed = [("status", "in", OPEN_STATUSES), ("deadline", "<=", now), *running]
-        while lines := self.search(failed, limit=batch_size, order="deadline, id"):
+        while lines := claim_batch(self, failed, batch_size, order="deadline, id"):
             lines._erp_crm_set_status("failed", "failed_notified_at", now)
             lines._erp_crm_notify_failed(now)
             if not self.env["ir.cron"]._commit_progress(len(lines)):

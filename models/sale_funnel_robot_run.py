@@ -5,6 +5,8 @@ from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
 
+from ..tools import claim_batch
+
 _logger = logging.getLogger(__name__)
 
 RUN_STATES = [
@@ -162,7 +164,8 @@ class SaleFunnelRobotRun(models.Model):
     def _cron_run_due_robots(self, batch_size=200):
         """Run delayed robots whose time has come, in batches with committed progress, within the cron's time."""
         domain = [("state", "=", "planned"), ("planned_at", "<=", fields.Datetime.now())]
-        while runs := self.search(domain, limit=batch_size, order="planned_at, id"):
+        # Runs another transaction holds, or whose deal is leaving the stage right now, wait for the next run.
+        while runs := claim_batch(self, domain, batch_size, order="planned_at, id", share=("history_id",)):
             runs._execute()
             remaining = self.search_count(domain)
             if not self.env["ir.cron"]._commit_progress(len(runs), remaining=remaining) or not remaining:

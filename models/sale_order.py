@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
-from ..tools import BOOKKEEPING_FIELDS, DOOR_FIELDS, deal_digest_body, format_minutes
+from ..tools import BOOKKEEPING_FIELDS, DOOR_FIELDS, claim_batch, deal_digest_body, format_minutes
 
 WON_STATUS = [("pending", "In Progress"), ("won", "Won"), ("lost", "Lost")]
 
@@ -544,7 +544,7 @@ class SaleOrder(models.Model):
             ("won_status", "=", "pending"),
             ("sla_escalated", "=", False),
         ]
-        while deals := self.search(domain, limit=batch_size, order="sla_deadline, id"):
+        while deals := claim_batch(self, domain, batch_size, order="sla_deadline, id"):
             for manager, manager_deals in deals.grouped(lambda d: d.funnel_id.user_id).items():
                 if manager:
                     manager_deals._notify_time_limit_exceeded(manager)

@@ -38,3 +38,5 @@ from . import test_intake_email
 from . import test_intake_web
 from . import test_source_report
 from . import test_service_robots
+from . import test_concurrency
+from . import test_data_safety
