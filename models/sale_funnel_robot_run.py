@@ -4,6 +4,7 @@ from collections import defaultdict
 from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
+from odoo.fields import Domain
 
 from ..tools import claim_batch
 
@@ -163,13 +164,21 @@ class SaleFunnelRobotRun(models.Model):
     @api.model
     def _cron_run_due_robots(self, batch_size=200):
         """Run delayed robots whose time has come, in batches with committed progress, within the cron's time."""
-        domain = [("state", "=", "planned"), ("planned_at", "<=", fields.Datetime.now())]
-        # Runs another transaction holds, or whose deal is leaving the stage right now, wait for the next run.
-        while runs := claim_batch(self, domain, batch_size, order="planned_at, id", share=("history_id",)):
-            runs._execute()
-            remaining = self.search_count(domain)
-            if not self.env["ir.cron"]._commit_progress(len(runs), remaining=remaining) or not remaining:
-                break
+        due = Domain([("state", "=", "planned"), ("planned_at", "<=", fields.Datetime.now())])
+        # Runs another transaction holds, or whose deal (stage entry) or request is being moved right now, wait for
+        # the next run. One queue per kind of record: a row lock cannot reach the empty side of an outer join.
+        queues = [
+            (due & Domain("history_id", "!=", False), "history_id"),
+            (due & Domain("task_id", "!=", False), "task_id"),
+        ]
+        for domain, entry_field in queues:
+            while runs := claim_batch(self, domain, batch_size, order="planned_at, id", share=(entry_field,)):
+                runs._execute()
+                remaining = self.search_count(due)
+                if not self.env["ir.cron"]._commit_progress(len(runs), remaining=remaining):
+                    return
+                if not self.search_count(domain, limit=1):
+                    break
 
     def _trigger_cron_at(self, moments):
         """Wake the delayed-robot cron at each moment (one trigger per distinct time, created in one batch)."""
