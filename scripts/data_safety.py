@@ -104,6 +104,8 @@ def step_after_upgrade(env, facts):
     check(all(d.won_status == "pending" for d in deals), "upgrade computes the new stored fields of old deals")
     template = env.ref("erp_crm.mail_template_payment_request")
     check("Amount due now" in str(template.body_html), "migration 19.0.1.1.0: the payment request's new email")
+    rule = env.ref("erp_crm.sale_funnel_robot_run_rule_salesman_all")
+    check("order_id" in rule.domain_force, "migration 19.0.1.2.0: the salespeople's robot log keeps to deal runs")
     # Deals still move through the door after the upgrade, robots included.
     _configure(env, facts)
     _business_documents(env, facts)

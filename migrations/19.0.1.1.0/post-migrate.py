@@ -4,32 +4,13 @@
   remains (it named the order total only).
 """
 
-import io
-
-from lxml import etree
-
 from odoo import SUPERUSER_ID, api
-from odoo.tools.convert import convert_xml_import
-from odoo.tools.misc import file_open
 
-RELOADED = {"data/mail_template_data.xml": ("mail_template_payment_request",)}
+from odoo.addons.erp_crm.tools.migration import reload_noupdate_records
 
 
 def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
-    for path, xmlids in RELOADED.items():
-        with file_open(f"erp_crm/{path}", "rb") as data_file:
-            tree = etree.parse(data_file)
-        document = etree.Element("odoo")
-        for xmlid in xmlids:
-            document.extend(tree.xpath("//record[@id=$xmlid]", xmlid=xmlid))
-        data = env["ir.model.data"].search([("module", "=", "erp_crm"), ("name", "in", list(xmlids))])
-        # Odoo's loader skips records marked noupdate: lift the mark while they reload, then set it back.
-        data.noupdate = False
-        data.flush_recordset()  # the loader reads the mark in SQL
-        stream = io.BytesIO(etree.tostring(document))
-        stream.name = path  # the loader names the file in its messages
-        convert_xml_import(env, "erp_crm", stream, mode="update", noupdate=False)
-        data.noupdate = True
+    reload_noupdate_records(env, "data/mail_template_data.xml", ["mail_template_payment_request"])
