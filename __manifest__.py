@@ -16,6 +16,8 @@
         "resource",
         "spreadsheet_dashboard",
         "mass_mailing",
+        # Printable documents: the SEPA payment QR code on offers (Odoo's EPC QR, Community)
+        "account_qr_code_sepa",
     ],
     "data": [
         "security/erp_crm_groups.xml",
@@ -71,6 +73,8 @@
         "reports/res_partner_ranking_migration_views.xml",
         "views/res_partner_segment_views.xml",
         "views/res_partner_ranking_views.xml",
+        # Printable documents: the offer (reports/sale_order_*.xml) and the customer ranking sheet
+        "reports/res_partner_ranking_templates.xml",
     ],
     "demo": [
         "data/res_company_demo.xml",
