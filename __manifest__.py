@@ -16,6 +16,8 @@
         "resource",
         "spreadsheet_dashboard",
         "mass_mailing",
+        # Printable documents: the SEPA payment QR code on offers (Odoo's EPC QR, Community)
+        "account_qr_code_sepa",
     ],
     "data": [
         "security/erp_crm_groups.xml",
@@ -76,6 +78,8 @@
         "views/sale_funnel_intake_views.xml",
         "views/sale_order_intake_views.xml",
         "reports/sale_source_report_views.xml",
+        # Printable documents: the offer (reports/sale_order_*.xml) and the customer ranking sheet
+        "reports/res_partner_ranking_templates.xml",
     ],
     "demo": [
         "data/res_company_demo.xml",

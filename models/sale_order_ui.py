@@ -54,11 +54,44 @@ class SaleOrder(models.Model):
             "currency": currency,
             "percent": percent,
             "due_now": due_now,
+            "untaxed": self.amount_untaxed,
+            "taxes": self.amount_tax,
             "total": total,
             "remaining": currency.round(total - due_now),
             "invoice_name": invoice.name or False,
             "invoice_due_date": invoice.invoice_date_due or False,
+            "invoice": invoice,
         }
+
+    def _erp_crm_payment_details(self, amounts):
+        """How the customer pays what ``amounts`` (:meth:`_erp_crm_payment_request_amounts`) asks for now: the
+        company's bank account (the down-payment invoice's, when it has one), the reference to quote (the
+        invoice's payment reference, else the order number) and a payment QR code as a data URI, made by Odoo's
+        own machinery (``res.partner.bank.build_qr_code_base64``: e.g. the SEPA credit transfer QR of
+        account_qr_code_sepa for an IBAN in euros), or False where Odoo cannot make one."""
+        self.ensure_one()
+        invoice = amounts["invoice"]
+        currency = amounts["currency"]
+        if invoice:
+            bank = invoice.partner_bank_id
+            reference = invoice.payment_reference or invoice.name
+            structured = invoice.payment_reference or None
+        else:
+            # The bank account an invoice of this company would get (account.move._compute_partner_bank_id).
+            banks = self.company_id.partner_id.bank_ids.filtered(
+                lambda b: not b.company_id or b.company_id == self.company_id
+            )
+            bank = banks.sorted(lambda b: (bool(b.currency_id) and b.currency_id != currency, not b.allow_out_payment))[
+                :1
+            ]
+            reference = self.reference or self.name
+            structured = None
+        qr_code = False
+        if bank and amounts["due_now"] > 0:
+            qr_code = bank.build_qr_code_base64(
+                currency.round(amounts["due_now"]), reference, structured, currency, self.partner_id
+            )
+        return {"bank": bank, "reference": reference, "qr_code": qr_code or False}
 
     def _erp_crm_down_payment_percent(self):
         """Share asked by the down-payment robot of the deal's stage, else of its funnel (0 when none)."""

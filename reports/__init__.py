@@ -4,3 +4,4 @@ from . import sale_forecast_report
 from . import sale_kpi_report
 from . import res_partner_ranking_migration
 from . import sale_source_report
+from . import res_partner_ranking_sheet

@@ -40,3 +40,4 @@ from . import test_source_report
 from . import test_service_robots
 from . import test_concurrency
 from . import test_data_safety
+from . import test_documents
