@@ -134,7 +134,9 @@ class ResPartnerRanking(models.Model):
     def _compute_ranking(self, companies):
         """Rank the customers of ``companies`` from their posted invoices, set-based, in a constant number of
         queries whatever the number of customers: one statement ranks the customers, writes the rows that change,
-        drops the rows of customers who are no longer ranked and records this month's snapshot.
+        drops the rows of customers who are no longer ranked and records this month's snapshot. Open deals whose
+        customer changed class or segment are then told (event "ranking"), when their funnel has a stage entered
+        on it.
 
         Runs as SQL over the accounting tables on purpose: a ranking is an aggregate of the whole company's
         invoices, which sales users may not read one by one. Only the cron and sales managers run it.
@@ -144,11 +146,15 @@ class ResPartnerRanking(models.Model):
         self.env.flush_all()
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
-        self.env.execute_query(self._ranking_upsert_sql(companies.ids, today, now))
+        deal_ids = [row[0] for row in self.env.execute_query(self._ranking_upsert_sql(companies.ids, today, now))]
         self.invalidate_model()
         self.env["res.partner.ranking.snapshot"].invalidate_model()
         companies.invalidate_recordset(["erp_crm_ranking_date"])
         self.env["res.partner"].invalidate_model(["erp_crm_ranking_id"])
+        self.env["sale.order"].invalidate_model(["erp_crm_abc_class", "erp_crm_rfm_segment"])
+        if deal_ids:
+            # Stages entered when the customer is ranked into a class or segment (ERP trigger "customer_ranked").
+            self.env["sale.order"].browse(deal_ids)._erp_crm_on_event("ranking")
 
     def _ranking_upsert_sql(self, company_ids, today, now):
         uid = self.env.uid
@@ -348,11 +354,24 @@ snapshot_upserted AS (
     WHERE (res_partner_ranking_snapshot.abc_class, res_partner_ranking_snapshot.rfm_segment,
            res_partner_ranking_snapshot.rfm_score, res_partner_ranking_snapshot.revenue)
           IS DISTINCT FROM (EXCLUDED.abc_class, EXCLUDED.rfm_segment, EXCLUDED.rfm_score, EXCLUDED.revenue)
-)
+),
 -- customers who are no longer ranked (archived, or their invoices cancelled) lose their row
-DELETE FROM res_partner_ranking r
- WHERE r.company_id = ANY(%(company_ids)s)
-   AND (r.company_id, r.partner_id) NOT IN (SELECT k.company_id, k.partner_id FROM final k)
+dropped AS (
+    DELETE FROM res_partner_ranking r
+     WHERE r.company_id = ANY(%(company_ids)s)
+       AND (r.company_id, r.partner_id) NOT IN (SELECT k.company_id, k.partner_id FROM final k)
+)
+-- the open deals to tell: their customer changed class or segment, and their funnel has a stage entered on that
+SELECT so.id
+  FROM sale_funnel_stage st
+  JOIN sale_order so ON so.funnel_id = st.funnel_id
+  JOIN res_partner p ON p.id = so.partner_id
+  JOIN final f ON f.partner_id = p.commercial_partner_id AND f.company_id = so.company_id
+  LEFT JOIN res_partner_ranking e ON e.partner_id = f.partner_id AND e.company_id = f.company_id
+ WHERE st.trigger = 'customer_ranked'
+   AND so.won_status = 'pending' AND so.state != 'cancel'
+   AND (e.abc_class, e.rfm_segment) IS DISTINCT FROM (f.abc_class, f.rfm_segment)
+ GROUP BY so.id
 """,
             today=today,
             month=today.replace(day=1),

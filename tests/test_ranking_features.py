@@ -194,3 +194,75 @@ class TestRankingQueries(ErpCrmCommon):
         with self.assertQueryCount(1):
             Ranking._compute_ranking(company)
         self.assertEqual(Ranking.search_count([("company_id", "=", company.id)]), 200)
+
+
+@tagged("erp_crm")
+@freeze_time(TODAY)
+class TestRankingTriggers(RankingCommon):
+    """Stage triggers on the customer's class or segment: a trigger limited to some customers, and a stage
+    entered when the customer is ranked into a class or segment."""
+
+    def test_stage_entered_when_the_customer_is_ranked_into_a_class(self):
+        self.stage_measure.write({"trigger": "customer_ranked", "trigger_domain": "[('erp_crm_abc_class', '=', 'a')]"})
+        deal_a = self._create_deal(partner_id=self.ann.id)  # Alpha's contact: Alpha will be A
+        deal_b = self._create_deal(partner_id=self.delta.id)  # B
+        deal_none = self._create_deal(partner_id=self.kappa.id)  # not ranked
+        self.assertEqual((deal_a | deal_b | deal_none).stage_id, self.stage_call)
+        self._rank()
+        self.assertEqual(deal_a.stage_id, self.stage_measure)
+        self.assertEqual(deal_a.stage_history_ids.sorted("id").stage_id, self.stage_call | self.stage_measure)
+        self.assertEqual((deal_b | deal_none).stage_id, self.stage_call)
+        # Only a change of class or segment tells the deals: a deal moved back by hand stays.
+        deal_a.stage_id = self.stage_call
+        self._rank()
+        self.assertEqual(deal_a.stage_id, self.stage_call)
+        # Delta becomes A when the A threshold rises (Alpha stays A: its deal is not told again).
+        self.company.write({"erp_crm_ranking_threshold_a": 95, "erp_crm_ranking_threshold_b": 99})
+        self._rank()
+        self.assertEqual(self._rankings()[self.delta].abc_class, "a")
+        self.assertEqual(deal_b.stage_id, self.stage_measure)
+        self.assertEqual((deal_a | deal_none).stage_id, self.stage_call)
+
+    def test_ranking_moves_deals_forward_only_and_never_closed_ones(self):
+        self.stage_measure.write(
+            {"trigger": "customer_ranked", "trigger_domain": "[('erp_crm_rfm_segment', '=', 'champions')]"}
+        )
+        ahead = self._create_deal(partner_id=self.alpha.id)
+        ahead.stage_id = self.stage_approval
+        lost = self._create_deal(partner_id=self.beta.id)
+        lost._mark_lost(self.lost_reason)
+        self._rank()
+        self.assertEqual(ahead.stage_id, self.stage_approval)
+        self.assertEqual(lost.won_status, "lost")
+
+    def test_trigger_limited_to_the_deals_of_a_customers(self):
+        """ "Quotation sent moves the deal here only for A customers"."""
+        self._rank()
+        self.stage_measure.write({"trigger": "quotation_sent", "trigger_domain": "[('erp_crm_abc_class', '=', 'a')]"})
+        deal_a = self._create_deal(partner_id=self.ann.id)
+        deal_b = self._create_deal(partner_id=self.delta.id)
+        (deal_a | deal_b).action_quotation_sent()
+        self.assertEqual(deal_a.stage_id, self.stage_measure)
+        self.assertEqual(deal_b.stage_id, self.stage_call)
+        # The segment works the same way, with lists.
+        self.stage_approval.write(
+            {"trigger": "quotation_sent", "trigger_domain": "[('erp_crm_rfm_segment', 'in', ['champions', 'loyal'])]"}
+        )
+        deal_b._erp_crm_on_event("quotation_sent")
+        self.assertEqual(deal_b.stage_id, self.stage_approval)  # Delta is a champion
+
+    def test_trigger_condition_is_checked_when_saved(self):
+        cases = [
+            ({"trigger": "customer_ranked"}, "say which"),
+            ({"trigger": "quotation_sent", "trigger_domain": "[('no_such_field', '=', 1)]"}, "cannot be read"),
+            ({"trigger": "quotation_sent", "trigger_domain": "[('name', '=', __import__('os').name)]"}, "not"),
+            ({"trigger": "quotation_sent", "trigger_domain": "'a'"}, "cannot be read"),
+        ]
+        for values, message in cases:
+            with (
+                self.subTest(values=values),
+                self.assertRaisesRegex(ValidationError, f"Only for Deals Matching.*{message}"),
+            ):
+                with self.env.cr.savepoint():
+                    self.stage_measure.write(values)
+        self.assertFalse(self.stage_measure.trigger_domain)
