@@ -79,6 +79,13 @@ class ResPartnerRanking(models.Model):
     won_count = fields.Integer(string="Won Deals", readonly=True)
     closed_count = fields.Integer(string="Closed Deals", readonly=True)
     conversion = fields.Float(string="Conversion (%)", readonly=True, aggregator="avg")
+    first_deal_source_id = fields.Many2one(
+        "utm.source",
+        string="Source of First Deal",
+        readonly=True,
+        ondelete="set null",
+        help="Where the customer's first deal in the company came from (its utm source).",
+    )
     date_changed = fields.Datetime(string="Changed On", readonly=True, help="When this row last changed.")
     date_computed = fields.Datetime(
         related="company_id.erp_crm_ranking_date", string="Computed On", help="When the company was last ranked."
@@ -203,6 +210,15 @@ deals AS (
        AND so.won_status IN ('won', 'lost')
      GROUP BY so.company_id, sp.commercial_partner_id
 ),
+first_deals AS (
+    -- the source of each customer's first deal (order) in the company
+    SELECT DISTINCT ON (so.company_id, sp.commercial_partner_id)
+           so.company_id, sp.commercial_partner_id AS partner_id, so.source_id
+      FROM sale_order so
+      JOIN res_partner sp ON sp.id = so.partner_id
+     WHERE so.company_id = ANY(%(company_ids)s)
+     ORDER BY so.company_id, sp.commercial_partner_id, so.date_order, so.id
+),
 windowed AS (
     -- three sorts in all: by revenue, by last invoice, by frequency
     SELECT c.*, p.period_start, p.threshold_a, p.threshold_b,
@@ -216,10 +232,12 @@ windowed AS (
            RANK() OVER (PARTITION BY c.company_id ORDER BY c.last_invoice_date DESC NULLS LAST) AS r_rank,
            RANK() OVER (PARTITION BY c.company_id ORDER BY c.frequency DESC) AS f_rank,
            COALESCE(d.won_count, 0) AS won_count,
-           COALESCE(d.closed_count, 0) AS closed_count
+           COALESCE(d.closed_count, 0) AS closed_count,
+           fd.source_id AS first_deal_source_id
       FROM customers c
       JOIN params p ON p.company_id = c.company_id
       LEFT JOIN deals d ON d.company_id = c.company_id AND d.partner_id = c.partner_id
+      LEFT JOIN first_deals fd ON fd.company_id = c.company_id AND fd.partner_id = c.partner_id
     WINDOW company AS (PARTITION BY c.company_id),
            by_revenue AS (PARTITION BY c.company_id ORDER BY c.revenue DESC)
 ),
@@ -261,7 +279,8 @@ final AS (
                  THEN ROUND((last_invoice_date - first_invoice_date)::numeric / (invoice_count - 1), 2) END)::float8
                AS avg_days_between,
            won_count::int4 AS won_count, closed_count::int4 AS closed_count,
-           (CASE WHEN closed_count > 0 THEN ROUND(100.0 * won_count / closed_count, 2) END)::float8 AS conversion
+           (CASE WHEN closed_count > 0 THEN ROUND(100.0 * won_count / closed_count, 2) END)::float8 AS conversion,
+           first_deal_source_id
       FROM ranked
 ),
 changed AS (
@@ -272,11 +291,13 @@ changed AS (
      WHERE e.id IS NULL
         OR (e.period_start, e.revenue, e.revenue_share, e.cumulative_share, e.rank_position, e.customer_percentile,
             e.abc_class, e.frequency, e.rfm_score, e.rfm_segment, e.lifetime_revenue, e.first_invoice_date,
-            e.last_invoice_date, e.invoice_count, e.avg_days_between, e.won_count, e.closed_count, e.conversion)
+            e.last_invoice_date, e.invoice_count, e.avg_days_between, e.won_count, e.closed_count, e.conversion,
+            e.first_deal_source_id)
            IS DISTINCT FROM
            (f.period_start, f.revenue, f.revenue_share, f.cumulative_share, f.rank_position, f.customer_percentile,
             f.abc_class, f.frequency, f.rfm_score, f.rfm_segment, f.lifetime_revenue, f.first_invoice_date,
-            f.last_invoice_date, f.invoice_count, f.avg_days_between, f.won_count, f.closed_count, f.conversion)
+            f.last_invoice_date, f.invoice_count, f.avg_days_between, f.won_count, f.closed_count, f.conversion,
+            f.first_deal_source_id)
 ),
 company_stamp AS (
     UPDATE res_company SET erp_crm_ranking_date = %(now)s WHERE id = ANY(%(company_ids)s)
@@ -286,7 +307,7 @@ upserted AS (
         company_id, partner_id, period_start, revenue, revenue_share, cumulative_share, rank_position,
         customer_percentile, abc_class, frequency, r_score, f_score, m_score, rfm_score, rfm_segment,
         lifetime_revenue, first_invoice_date, last_invoice_date, invoice_count, avg_days_between,
-        won_count, closed_count, conversion, rfm_segment_since, date_changed,
+        won_count, closed_count, conversion, first_deal_source_id, rfm_segment_since, date_changed,
         create_uid, create_date, write_uid, write_date
     )
     SELECT c.*, %(today)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
@@ -319,6 +340,7 @@ upserted AS (
         won_count = EXCLUDED.won_count,
         closed_count = EXCLUDED.closed_count,
         conversion = EXCLUDED.conversion,
+        first_deal_source_id = EXCLUDED.first_deal_source_id,
         date_changed = EXCLUDED.date_changed,
         write_uid = EXCLUDED.write_uid,
         write_date = EXCLUDED.write_date

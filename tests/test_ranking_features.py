@@ -140,6 +140,44 @@ class TestSegments(RankingCommon):
         self.env["res.partner.segment"]._cron_sync_segments()
         self.assertEqual(self._list_emails(segment), {"alpha@example.com"})
 
+    def test_segment_by_source_of_first_deal(self):
+        Source = self.env["utm.source"]
+        fair, web = Source.create([{"name": "Trade fair"}, {"name": "Website"}])
+        self._create_deal(partner_id=self.ann.id, source_id=fair.id, date_order="2026-01-05 09:00:00")
+        self._create_deal(partner_id=self.beta.id, source_id=web.id, date_order="2026-03-01 09:00:00")
+        self._create_deal(partner_id=self.beta.id, source_id=fair.id, date_order="2026-02-01 09:00:00")
+        self._create_deal(partner_id=self.delta.id, source_id=web.id, date_order="2026-04-01 09:00:00")
+        self._create_deal(partner_id=self.iota.id, date_order="2025-01-01 09:00:00")  # first deal without source
+        self._create_deal(partner_id=self.iota.id, source_id=fair.id, date_order="2026-01-01 09:00:00")
+        self._rank(self.company)
+        sources = {partner.name: row.first_deal_source_id.name for partner, row in self._rankings().items()}
+        self.assertEqual(
+            sources,
+            {
+                "Alpha": "Trade fair",  # Ann's deal counts for her company
+                "Beta": "Trade fair",  # the earlier of its two deals
+                "Gamma": False,
+                "Delta": "Website",
+                "Iota": False,
+                "Zeta": False,
+                "Epsilon": False,
+            },
+        )
+        self.assertEqual(self.ann.erp_crm_first_deal_source_id, fair)
+        Segment = self.env["res.partner.segment"].with_user(self.user_manager)
+        segment = Segment.create(
+            {"name": "Met at the fair", "domain": "[('erp_crm_first_deal_source_id.name', '=', 'Trade fair')]"}
+        )
+        self.assertEqual(segment._search_partners(), self.alpha | self.ann | self.beta)
+        segment.write({"domain": f"[('erp_crm_first_deal_source_id', '=', {web.id}), ('erp_crm_abc_class', '=', 'b')]"})
+        self.assertEqual(segment._search_partners(), self.delta)
+        # An earlier deal found later changes the customer's first source at the next ranking.
+        self._create_deal(partner_id=self.beta.id, source_id=web.id, date_order="2025-11-01 09:00:00")
+        self._rank(self.company)
+        self.assertEqual(self._rankings()[self.beta].first_deal_source_id, web)
+        segment.write({"domain": "[('erp_crm_first_deal_source_id.name', '=', 'Trade fair')]"})
+        self.assertEqual(segment._search_partners(), self.alpha | self.ann)
+
     def test_bad_domains_are_refused_when_saved(self):
         Segment = self.env["res.partner.segment"].with_user(self.user_manager)
         for domain in ("[('no_such_field', '=', 1)]", "not a domain", "{'a': 1}", "[('name', 'like')]"):
