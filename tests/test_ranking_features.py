@@ -10,24 +10,32 @@ from .test_robot_cron import run_cron
 @tagged("erp_crm")
 class TestRankingSnapshots(RankingCommon):
     def test_monthly_snapshots_and_migration_report(self):
+        Snapshot = self.env["res.partner.ranking.snapshot"]
+        Migration = self.env["res.partner.ranking.migration"]
+        mine = [("company_id", "=", self.company.id)]
         with freeze_time("2026-05-15 10:00:00"):
             self._rank(self.company)
-            self._rank(self.company)  # the month's snapshot is the month's last ranking, once per customer
-        Snapshot = self.env["res.partner.ranking.snapshot"]
-        may = Snapshot.search([("month", "=", "2026-05-01"), ("company_id", "=", self.company.id)])
-        # On 2026-05-15 Alpha's June invoice does not count yet: Alpha 2,000 (Ann's), Beta 2,000, Gamma 2,000...
-        self.assertEqual(len(may), 7)
-        may_alpha = may.filtered(lambda s: s.partner_id == self.alpha)
-        self.assertEqual((may_alpha.abc_class, may_alpha.revenue), ("a", 2000))
-        with freeze_time(TODAY):
             self._rank(self.company)
-        june = Snapshot.search([("month", "=", "2026-06-01"), ("company_id", "=", self.company.id)])
+            # The current month is the ranking itself: no snapshot is written, the report reads the ranking.
+            self.assertFalse(Snapshot.search(mine))
+            may_rows = Migration.search([("month", "=", "2026-05-01"), *mine])
+            self.assertEqual(len(may_rows), 7)
+            self.assertEqual(set(may_rows.mapped("from_segment")), {"none"})  # nothing ranked in April
+            may_ranking = {p: (r.abc_class, r.rfm_segment, r.revenue) for p, r in self._rankings().items()}
+        # On 2026-05-15 Alpha's June invoice does not count yet: Alpha 2,000 (Ann's), Beta 2,000, Gamma 2,000...
+        self.assertEqual(may_ranking[self.alpha][0::2], ("a", 2000))
+        with freeze_time(TODAY):
+            self._rank(self.company)  # June's first ranking keeps May's last one as May's snapshot
+            self._rank(self.company)  # and the next ones write no snapshot
+        may = Snapshot.search([("month", "=", "2026-05-01"), *mine])
+        self.assertEqual({s.partner_id: (s.abc_class, s.rfm_segment, s.revenue) for s in may}, may_ranking)
+        self.assertEqual(Snapshot.search_count(mine), 7)
+        june = self._rankings()
         self.assertEqual(len(june), 7)
-        Migration = self.env["res.partner.ranking.migration"]
-        rows = Migration.search([("month", "=", "2026-06-01"), ("company_id", "=", self.company.id)])
+        rows = Migration.search([("month", "=", "2026-06-01"), *mine])
         moves = {row.partner_id.name: (row.from_segment, row.to_segment) for row in rows}
         may_segments = {s.partner_id.name: s.rfm_segment for s in may}
-        june_segments = {s.partner_id.name: s.rfm_segment for s in june}
+        june_segments = {p.name: r.rfm_segment for p, r in june.items()}
         self.assertEqual(moves, {name: (may_segments[name], june_segments[name]) for name in june_segments})
         # Pivot segment -> segment: counts of customers per (from, to).
         groups = Migration._read_group(
@@ -36,7 +44,7 @@ class TestRankingSnapshots(RankingCommon):
             ["__count"],
         )
         may_classes = {s.partner_id: s.abc_class for s in may}
-        june_classes = {s.partner_id: s.abc_class for s in june}
+        june_classes = {p: r.abc_class for p, r in june.items()}
         expected = {}
         for partner, to_class in june_classes.items():
             key = (may_classes[partner], to_class)
