@@ -93,6 +93,7 @@
         "data/sale_funnel_trigger_demo.xml",
         "data/sale_order_demo.xml",
         "data/project_service_demo.xml",
+        "data/res_partner_ranking_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -18,6 +18,7 @@ RANKING_FIELDS = {
     "erp_crm_avg_days_between": "avg_days_between",
     "erp_crm_conversion": "conversion",
     "erp_crm_ranking_date": "date_computed",
+    "erp_crm_first_deal_source_id": "first_deal_source_id",
 }
 
 
@@ -83,6 +84,14 @@ class ResPartner(models.Model):
     erp_crm_ranking_date = fields.Datetime(
         compute="_compute_erp_crm_ranking_id", string="Ranked On", groups=RANKING_GROUP
     )
+    erp_crm_first_deal_source_id = fields.Many2one(
+        "utm.source",
+        string="Source of First Deal",
+        compute="_compute_erp_crm_ranking_id",
+        search="_search_erp_crm_first_deal_source_id",
+        groups=RANKING_GROUP,
+        help="Where the customer's first deal in the current company came from (ranked customers).",
+    )
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
@@ -102,6 +111,11 @@ class ResPartner(models.Model):
         unranked partners match "not set" and the negative operators."""
         if operator == "not in":
             return ~self._search_erp_crm_ranking(field_name, "in", value)
+        if operator == "any":  # a many2one's sub-domain, e.g. ('erp_crm_first_deal_source_id.name', '=', 'Fair')
+            matching = self.env["res.partner.ranking"]._search(
+                Domain("company_id", "=", self.env.company.id) & Domain(field_name, "any", value)
+            )
+            return Domain("commercial_partner_id", "in", matching.subselect("partner_id"))
         if operator not in ("in", "<", "<=", ">", ">="):
             return NotImplemented
         Ranking = self.env["res.partner.ranking"]
@@ -124,3 +138,6 @@ class ResPartner(models.Model):
 
     def _search_erp_crm_last_invoice_date(self, operator, value):
         return self._search_erp_crm_ranking("last_invoice_date", operator, value)
+
+    def _search_erp_crm_first_deal_source_id(self, operator, value):
+        return self._search_erp_crm_ranking("first_deal_source_id", operator, value)

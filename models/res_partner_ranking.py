@@ -33,6 +33,9 @@ class ResPartnerRanking(models.Model):
 
     _name = "res.partner.ranking"
     _description = "Customer Ranking"
+    # Rows are written by the ranking statement only: no create/write user columns (two foreign keys less to check
+    # for every row of the first ranking); date_changed says when a row last changed.
+    _log_access = False
     _order = "company_id, rank_position, id"
     _rec_name = "partner_id"
 
@@ -79,6 +82,13 @@ class ResPartnerRanking(models.Model):
     won_count = fields.Integer(string="Won Deals", readonly=True)
     closed_count = fields.Integer(string="Closed Deals", readonly=True)
     conversion = fields.Float(string="Conversion (%)", readonly=True, aggregator="avg")
+    first_deal_source_id = fields.Many2one(
+        "utm.source",
+        string="Source of First Deal",
+        readonly=True,
+        ondelete="set null",
+        help="Where the customer's first deal in the company came from (its utm source).",
+    )
     date_changed = fields.Datetime(string="Changed On", readonly=True, help="When this row last changed.")
     date_computed = fields.Datetime(
         related="company_id.erp_crm_ranking_date", string="Computed On", help="When the company was last ranked."
@@ -134,7 +144,10 @@ class ResPartnerRanking(models.Model):
     def _compute_ranking(self, companies):
         """Rank the customers of ``companies`` from their posted invoices, set-based, in a constant number of
         queries whatever the number of customers: one statement ranks the customers, writes the rows that change,
-        drops the rows of customers who are no longer ranked and records this month's snapshot.
+        drops the rows of customers who are no longer ranked and, at a month's first ranking, keeps the previous
+        ranking as the snapshot of its month. Open deals whose
+        customer changed class or segment are then told (event "ranking"), when their funnel has a stage entered
+        on it.
 
         Runs as SQL over the accounting tables on purpose: a ranking is an aggregate of the whole company's
         invoices, which sales users may not read one by one. Only the cron and sales managers run it.
@@ -144,14 +157,18 @@ class ResPartnerRanking(models.Model):
         self.env.flush_all()
         today = fields.Date.context_today(self)
         now = fields.Datetime.now()
-        self.env.execute_query(self._ranking_upsert_sql(companies.ids, today, now))
+        deal_ids = [row[0] for row in self.env.execute_query(self._ranking_upsert_sql(companies.ids, today, now))]
         self.invalidate_model()
         self.env["res.partner.ranking.snapshot"].invalidate_model()
+        self.env["res.partner.ranking.migration"].invalidate_model()  # its current month is the ranking itself
         companies.invalidate_recordset(["erp_crm_ranking_date"])
         self.env["res.partner"].invalidate_model(["erp_crm_ranking_id"])
+        self.env["sale.order"].invalidate_model(["erp_crm_abc_class", "erp_crm_rfm_segment"])
+        if deal_ids:
+            # Stages entered when the customer is ranked into a class or segment (ERP trigger "customer_ranked").
+            self.env["sale.order"].browse(deal_ids)._erp_crm_on_event("ranking")
 
     def _ranking_upsert_sql(self, company_ids, today, now):
-        uid = self.env.uid
         return SQL(
             """
 WITH params AS (
@@ -162,6 +179,8 @@ WITH params AS (
            c.erp_crm_ranking_date AS previous_ranking_date
       FROM res_company c
      WHERE c.id = ANY(%(company_ids)s)
+       -- one ranking of a company at a time: a concurrent one waits, then fails to serialise and is retried
+       FOR NO KEY UPDATE
 ),
 moves AS (
     SELECT m.company_id, m.commercial_partner_id AS partner_id, m.move_type, m.invoice_date,
@@ -197,6 +216,15 @@ deals AS (
        AND so.won_status IN ('won', 'lost')
      GROUP BY so.company_id, sp.commercial_partner_id
 ),
+first_deals AS (
+    -- the source of each customer's first deal (order) in the company
+    SELECT DISTINCT ON (so.company_id, sp.commercial_partner_id)
+           so.company_id, sp.commercial_partner_id AS partner_id, so.source_id
+      FROM sale_order so
+      JOIN res_partner sp ON sp.id = so.partner_id
+     WHERE so.company_id = ANY(%(company_ids)s)
+     ORDER BY so.company_id, sp.commercial_partner_id, so.date_order, so.id
+),
 windowed AS (
     -- three sorts in all: by revenue, by last invoice, by frequency
     SELECT c.*, p.period_start, p.threshold_a, p.threshold_b,
@@ -210,10 +238,12 @@ windowed AS (
            RANK() OVER (PARTITION BY c.company_id ORDER BY c.last_invoice_date DESC NULLS LAST) AS r_rank,
            RANK() OVER (PARTITION BY c.company_id ORDER BY c.frequency DESC) AS f_rank,
            COALESCE(d.won_count, 0) AS won_count,
-           COALESCE(d.closed_count, 0) AS closed_count
+           COALESCE(d.closed_count, 0) AS closed_count,
+           fd.source_id AS first_deal_source_id
       FROM customers c
       JOIN params p ON p.company_id = c.company_id
       LEFT JOIN deals d ON d.company_id = c.company_id AND d.partner_id = c.partner_id
+      LEFT JOIN first_deals fd ON fd.company_id = c.company_id AND fd.partner_id = c.partner_id
     WINDOW company AS (PARTITION BY c.company_id),
            by_revenue AS (PARTITION BY c.company_id ORDER BY c.revenue DESC)
 ),
@@ -255,109 +285,124 @@ final AS (
                  THEN ROUND((last_invoice_date - first_invoice_date)::numeric / (invoice_count - 1), 2) END)::float8
                AS avg_days_between,
            won_count::int4 AS won_count, closed_count::int4 AS closed_count,
-           (CASE WHEN closed_count > 0 THEN ROUND(100.0 * won_count / closed_count, 2) END)::float8 AS conversion
+           (CASE WHEN closed_count > 0 THEN ROUND(100.0 * won_count / closed_count, 2) END)::float8 AS conversion,
+           first_deal_source_id
       FROM ranked
 ),
 changed AS (
     -- narrow rows, and only the new or changed ones are written: a daily run rewrites few rows
-    SELECT f.*
+    SELECT f.*, e.id AS existing_id
       FROM final f
       LEFT JOIN res_partner_ranking e ON e.company_id = f.company_id AND e.partner_id = f.partner_id
      WHERE e.id IS NULL
         OR (e.period_start, e.revenue, e.revenue_share, e.cumulative_share, e.rank_position, e.customer_percentile,
             e.abc_class, e.frequency, e.rfm_score, e.rfm_segment, e.lifetime_revenue, e.first_invoice_date,
-            e.last_invoice_date, e.invoice_count, e.avg_days_between, e.won_count, e.closed_count, e.conversion)
+            e.last_invoice_date, e.invoice_count, e.avg_days_between, e.won_count, e.closed_count, e.conversion,
+            e.first_deal_source_id)
            IS DISTINCT FROM
            (f.period_start, f.revenue, f.revenue_share, f.cumulative_share, f.rank_position, f.customer_percentile,
             f.abc_class, f.frequency, f.rfm_score, f.rfm_segment, f.lifetime_revenue, f.first_invoice_date,
-            f.last_invoice_date, f.invoice_count, f.avg_days_between, f.won_count, f.closed_count, f.conversion)
+            f.last_invoice_date, f.invoice_count, f.avg_days_between, f.won_count, f.closed_count, f.conversion,
+            f.first_deal_source_id)
 ),
 company_stamp AS (
     UPDATE res_company SET erp_crm_ranking_date = %(now)s WHERE id = ANY(%(company_ids)s)
 ),
-upserted AS (
+inserted AS (
+    -- new rows: a plain insert (the rows of the company are locked by params: no conflict to arbitrate)
     INSERT INTO res_partner_ranking (
         company_id, partner_id, period_start, revenue, revenue_share, cumulative_share, rank_position,
         customer_percentile, abc_class, frequency, r_score, f_score, m_score, rfm_score, rfm_segment,
         lifetime_revenue, first_invoice_date, last_invoice_date, invoice_count, avg_days_between,
-        won_count, closed_count, conversion, rfm_segment_since, date_changed,
-        create_uid, create_date, write_uid, write_date
+        won_count, closed_count, conversion, first_deal_source_id, rfm_segment_since, date_changed
     )
-    SELECT c.*, %(today)s, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+    SELECT c.company_id, c.partner_id, c.period_start, c.revenue, c.revenue_share, c.cumulative_share,
+           c.rank_position, c.customer_percentile, c.abc_class, c.frequency, c.r_score, c.f_score, c.m_score,
+           c.rfm_score, c.rfm_segment, c.lifetime_revenue, c.first_invoice_date, c.last_invoice_date,
+           c.invoice_count, c.avg_days_between, c.won_count, c.closed_count, c.conversion, c.first_deal_source_id,
+           %(today)s, %(now)s
       FROM changed c
-    ON CONFLICT (company_id, partner_id) DO UPDATE SET
-        period_start = EXCLUDED.period_start,
-        revenue = EXCLUDED.revenue,
-        revenue_share = EXCLUDED.revenue_share,
-        cumulative_share = EXCLUDED.cumulative_share,
-        rank_position = EXCLUDED.rank_position,
-        customer_percentile = EXCLUDED.customer_percentile,
-        abc_class = EXCLUDED.abc_class,
-        frequency = EXCLUDED.frequency,
-        r_score = EXCLUDED.r_score,
-        f_score = EXCLUDED.f_score,
-        m_score = EXCLUDED.m_score,
-        rfm_score = EXCLUDED.rfm_score,
-        previous_rfm_segment = CASE
-            WHEN res_partner_ranking.rfm_segment IS DISTINCT FROM EXCLUDED.rfm_segment
-            THEN res_partner_ranking.rfm_segment ELSE res_partner_ranking.previous_rfm_segment END,
-        rfm_segment_since = CASE
-            WHEN res_partner_ranking.rfm_segment IS DISTINCT FROM EXCLUDED.rfm_segment
-            THEN EXCLUDED.rfm_segment_since ELSE res_partner_ranking.rfm_segment_since END,
-        rfm_segment = EXCLUDED.rfm_segment,
-        lifetime_revenue = EXCLUDED.lifetime_revenue,
-        first_invoice_date = EXCLUDED.first_invoice_date,
-        last_invoice_date = EXCLUDED.last_invoice_date,
-        invoice_count = EXCLUDED.invoice_count,
-        avg_days_between = EXCLUDED.avg_days_between,
-        won_count = EXCLUDED.won_count,
-        closed_count = EXCLUDED.closed_count,
-        conversion = EXCLUDED.conversion,
-        date_changed = EXCLUDED.date_changed,
-        write_uid = EXCLUDED.write_uid,
-        write_date = EXCLUDED.write_date
+     WHERE c.existing_id IS NULL
 ),
--- This month's snapshot (res.partner.ranking.snapshot) is the month's last ranking: all rows at the month's
--- first ranking, then only the rows that change.
+updated AS (
+    UPDATE res_partner_ranking r SET
+        period_start = c.period_start,
+        revenue = c.revenue,
+        revenue_share = c.revenue_share,
+        cumulative_share = c.cumulative_share,
+        rank_position = c.rank_position,
+        customer_percentile = c.customer_percentile,
+        abc_class = c.abc_class,
+        frequency = c.frequency,
+        r_score = c.r_score,
+        f_score = c.f_score,
+        m_score = c.m_score,
+        rfm_score = c.rfm_score,
+        previous_rfm_segment = CASE
+            WHEN r.rfm_segment IS DISTINCT FROM c.rfm_segment THEN r.rfm_segment ELSE r.previous_rfm_segment END,
+        rfm_segment_since = CASE
+            WHEN r.rfm_segment IS DISTINCT FROM c.rfm_segment THEN %(today)s ELSE r.rfm_segment_since END,
+        rfm_segment = c.rfm_segment,
+        lifetime_revenue = c.lifetime_revenue,
+        first_invoice_date = c.first_invoice_date,
+        last_invoice_date = c.last_invoice_date,
+        invoice_count = c.invoice_count,
+        avg_days_between = c.avg_days_between,
+        won_count = c.won_count,
+        closed_count = c.closed_count,
+        conversion = c.conversion,
+        first_deal_source_id = c.first_deal_source_id,
+        date_changed = %(now)s
+      FROM changed c
+     WHERE r.id = c.existing_id
+),
+-- Snapshots (res.partner.ranking.snapshot) keep each month's last ranking. The current month's is the ranking
+-- itself; at the first ranking of a new month, the rows as they stand before this statement (the previous
+-- ranking) become the snapshot of the previous ranking's month.
+closed_month AS (
+    SELECT p.company_id, date_trunc('month', p.previous_ranking_date)::date AS month
+      FROM params p
+     WHERE p.previous_ranking_date < %(month)s
+),
 snapshot_dropped AS (
     DELETE FROM res_partner_ranking_snapshot s
-     WHERE s.month = %(month)s
-       AND s.company_id = ANY(%(company_ids)s)
-       -- NOT IN: a hashed subplan whatever the row estimates of the CTEs (an anti join may loop over them)
-       AND (s.company_id, s.partner_id) NOT IN (SELECT k.company_id, k.partner_id FROM final k)
+     USING closed_month cm
+     WHERE s.company_id = cm.company_id AND s.month = cm.month
+       AND (s.company_id, s.partner_id) NOT IN (
+           SELECT r.company_id, r.partner_id FROM res_partner_ranking r WHERE r.company_id = ANY(%(company_ids)s))
 ),
-snapshot_upserted AS (
-    INSERT INTO res_partner_ranking_snapshot (
-        month, partner_id, company_id, abc_class, rfm_segment, rfm_score, revenue,
-        create_uid, create_date, write_uid, write_date
-    )
-    SELECT %(month)s, f.partner_id, f.company_id, f.abc_class, f.rfm_segment, f.rfm_score, f.revenue,
-           %(uid)s, %(now)s, %(uid)s, %(now)s
-      FROM final f
-      JOIN params p ON p.company_id = f.company_id
-     WHERE p.previous_ranking_date IS NULL
-        OR p.previous_ranking_date < %(month)s
-        OR (f.company_id, f.partner_id) IN (SELECT c.company_id, c.partner_id FROM changed c)
+snapshot_closed AS (
+    INSERT INTO res_partner_ranking_snapshot (month, partner_id, company_id, abc_class, rfm_segment, rfm_score, revenue)
+    SELECT cm.month, r.partner_id, r.company_id, r.abc_class, r.rfm_segment, r.rfm_score, r.revenue
+      FROM res_partner_ranking r
+      JOIN closed_month cm ON cm.company_id = r.company_id
     ON CONFLICT (month, partner_id, company_id) DO UPDATE SET
         abc_class = EXCLUDED.abc_class,
         rfm_segment = EXCLUDED.rfm_segment,
         rfm_score = EXCLUDED.rfm_score,
-        revenue = EXCLUDED.revenue,
-        write_uid = EXCLUDED.write_uid,
-        write_date = EXCLUDED.write_date
-    WHERE (res_partner_ranking_snapshot.abc_class, res_partner_ranking_snapshot.rfm_segment,
-           res_partner_ranking_snapshot.rfm_score, res_partner_ranking_snapshot.revenue)
-          IS DISTINCT FROM (EXCLUDED.abc_class, EXCLUDED.rfm_segment, EXCLUDED.rfm_score, EXCLUDED.revenue)
-)
+        revenue = EXCLUDED.revenue
+),
 -- customers who are no longer ranked (archived, or their invoices cancelled) lose their row
-DELETE FROM res_partner_ranking r
- WHERE r.company_id = ANY(%(company_ids)s)
-   AND (r.company_id, r.partner_id) NOT IN (SELECT k.company_id, k.partner_id FROM final k)
+dropped AS (
+    DELETE FROM res_partner_ranking r
+     WHERE r.company_id = ANY(%(company_ids)s)
+       AND (r.company_id, r.partner_id) NOT IN (SELECT k.company_id, k.partner_id FROM final k)
+)
+-- the open deals to tell: their customer changed class or segment, and their funnel has a stage entered on that
+SELECT so.id
+  FROM sale_funnel_stage st
+  JOIN sale_order so ON so.funnel_id = st.funnel_id
+  JOIN res_partner p ON p.id = so.partner_id
+  JOIN final f ON f.partner_id = p.commercial_partner_id AND f.company_id = so.company_id
+  LEFT JOIN res_partner_ranking e ON e.partner_id = f.partner_id AND e.company_id = f.company_id
+ WHERE st.trigger = 'customer_ranked'
+   AND so.won_status = 'pending' AND so.state != 'cancel'
+   AND (e.abc_class, e.rfm_segment) IS DISTINCT FROM (f.abc_class, f.rfm_segment)
+ GROUP BY so.id
 """,
             today=today,
             month=today.replace(day=1),
             now=now,
-            uid=uid,
             company_ids=list(company_ids),
             segment=RFM_SEGMENT_SQL,
         )

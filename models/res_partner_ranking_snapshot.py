@@ -4,11 +4,13 @@ from .res_partner_ranking import ABC_CLASSES, RFM_SEGMENTS
 
 
 class ResPartnerRankingSnapshot(models.Model):
-    """A customer's ranking at the end of a month (the month's last computation), for the migration report.
-    Written by the ranking statement itself (``res.partner.ranking._ranking_upsert_sql``)."""
+    """A customer's ranking at the end of a past month (the month's last computation), for the migration report.
+    Written by the ranking statement itself (``res.partner.ranking._ranking_upsert_sql``) at the first ranking of
+    the next month; the current month's ranking is ``res.partner.ranking`` itself."""
 
     _name = "res.partner.ranking.snapshot"
     _description = "Customer Ranking Snapshot"
+    _log_access = False  # written by the ranking statement only
     _order = "month desc, company_id, partner_id"
     _rec_name = "partner_id"
 

@@ -27,7 +27,8 @@ class ResPartnerSegment(models.Model):
     domain = fields.Char(
         default="[]",
         required=True,
-        help="Which partners belong to the segment, e.g. [('erp_crm_rfm_segment', 'in', ['at_risk'])].",
+        help="Which partners belong to the segment, e.g. [('erp_crm_rfm_segment', 'in', ['at_risk'])] or "
+        "[('erp_crm_first_deal_source_id.name', '=', 'Trade fair')] (where their first deal came from).",
     )
     mailing_list_id = fields.Many2one(
         "mailing.list",

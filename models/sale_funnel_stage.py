@@ -1,5 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+from .sale_funnel_robot import parse_condition
 
 STAGE_KINDS = [("open", "Open"), ("won", "Won"), ("lost", "Lost")]
 STAGE_TRIGGERS = [
@@ -13,6 +16,7 @@ STAGE_TRIGGERS = [
     ("delivered", "All deliveries done"),
     ("task_stage", "A linked task reaches a task stage"),
     ("task_closed", "A linked task is closed"),
+    ("customer_ranked", "The customer is ranked into a class or segment (the condition below)"),
 ]
 
 
@@ -49,6 +53,12 @@ class SaleFunnelStage(models.Model):
         "When several stages are satisfied, a deal goes to the last one. Won and lost deals never move.",
     )
     trigger_percent = fields.Float(string="Paid at Least (%)", default=100.0)
+    trigger_domain = fields.Char(
+        string="Only for Deals Matching",
+        help="The trigger moves only the deals matching this domain, e.g. [('erp_crm_abc_class', '=', 'a')] for the "
+        "deals of A customers or [('erp_crm_rfm_segment', 'in', ['at_risk', 'cant_lose'])]. Empty: every deal. "
+        "Literal values only, and the placeholders uid, today and now, as in robot conditions.",
+    )
     trigger_task_stage_id = fields.Many2one(
         "project.task.type",
         string="Task Stage",
@@ -175,6 +185,30 @@ class SaleFunnelStage(models.Model):
                         )
                     )
 
+    @api.constrains("trigger", "trigger_domain")
+    def _check_trigger_domain(self):
+        for stage in self:
+            if stage.trigger == "customer_ranked" and not stage.trigger_domain:
+                raise ValidationError(
+                    self.env._(
+                        "Only for Deals Matching: stage “%(stage)s” moves deals when their customer is ranked into a "
+                        "class or segment; say which, e.g. [('erp_crm_abc_class', '=', 'a')].",
+                        stage=stage.name,
+                    )
+                )
+            if not stage.trigger_domain:
+                continue
+            try:
+                stage._get_trigger_condition().validate(self.env["sale.order"])
+            except Exception as error:  # noqa: BLE001 - any parse or field error is the user's input
+                raise ValidationError(
+                    self.env._(
+                        "Only for Deals Matching: the condition of stage “%(stage)s” cannot be read (%(error)s).",
+                        stage=stage.name,
+                        error=error,
+                    )
+                ) from error
+
     @api.constrains("trigger", "trigger_task_stage_id")
     def _check_trigger_task_stage(self):
         for stage in self:
@@ -242,6 +276,20 @@ class SaleFunnelStage(models.Model):
                         funnel=funnel.name,
                     )
                 )
+
+    def _get_trigger_condition(self):
+        """The trigger's condition as a Domain, parsed as robot conditions are (literals and placeholders only,
+        nothing evaluated); TRUE when the trigger applies to every deal."""
+        self.ensure_one()
+        if not self.trigger_domain:
+            return Domain.TRUE
+        now = fields.Datetime.now()
+        placeholders = {
+            "uid": self.env.uid,
+            "today": fields.Date.to_string(fields.Date.context_today(self, now)),
+            "now": fields.Datetime.to_string(now),
+        }
+        return parse_condition(self.trigger_domain, placeholders)
 
     def _get_deal_counts(self):
         """Number of deals per stage, in one grouped query."""

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.fields import Command
 
@@ -233,3 +235,45 @@ class SaleOrder(models.Model):
             # The chatter lists messages in the order they were written: their dates follow that order.
             previous = date = max(date, previous + timedelta(seconds=1)) if offset else date
             message.date = date
+
+    @api.model
+    def _erp_crm_demo_invoice_history(self, history, product_id):
+        """The demo customers' purchases of the past two years, as posted invoices (credit notes for negative
+        amounts), then the customer ranking of the company. Demo data only.
+
+        :param history: list of dicts: ``partner`` (id) and ``invoices``, a list of ``(months ago, untaxed
+            amount)``; the invoice is dated that many months before today.
+        :param product_id: the product invoiced (its taxes apply; the ranking counts the untaxed amount)
+        """
+        company = self.env.company
+        journal = self.env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+        today = fields.Date.context_today(self)
+        invoices = [
+            (today - relativedelta(months=months, days=3), partner["partner"], amount)
+            for partner in history
+            for months, amount in partner["invoices"]
+        ]
+        # oldest first: invoice numbers follow the dates
+        moves = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice" if amount > 0 else "out_refund",
+                    "partner_id": partner_id,
+                    "invoice_date": invoice_date,
+                    "journal_id": journal.id,
+                    "currency_id": company.currency_id.id,
+                    "invoice_line_ids": [
+                        Command.create({"product_id": product_id, "quantity": 1, "price_unit": abs(amount)})
+                    ],
+                }
+                for invoice_date, partner_id, amount in sorted(invoices, key=lambda i: i[0])
+            ]
+        )
+        moves.action_post()
+        # Good customers pay: the past invoices are paid (no overdue invoice holds a demo deal at a gate).
+        invoices = moves.filtered(lambda m: m.move_type == "out_invoice")
+        self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoices.ids).create(
+            {"group_payment": False}
+        )._create_payments()
+        self.env["res.partner.ranking"]._compute_ranking(company)
+        return True

@@ -42,28 +42,40 @@ class SaleOrder(models.Model):
     def _compute_erp_crm_customer_ranking(self):
         rankings = self._erp_crm_customer_rankings()
         for order in self:
-            ranking = rankings.get((order.partner_id.commercial_partner_id.id, order.company_id.id))
-            order.erp_crm_abc_class = ranking and ranking.abc_class
-            order.erp_crm_rfm_segment = ranking and ranking.rfm_segment
+            abc_class, rfm_segment = rankings.get((order.partner_id.id, order.company_id.id), (False, False))
+            order.erp_crm_abc_class = abc_class
+            order.erp_crm_rfm_segment = rfm_segment
 
     @api.depends("partner_id", "company_id")
     def _compute_priority(self):
         rankings = self._erp_crm_customer_rankings()
         for order in self:
-            ranking = rankings.get((order.partner_id.commercial_partner_id.id, order.company_id.id))
-            order.priority = PRIORITY_BY_CLASS.get(ranking and ranking.abc_class, "0")
+            abc_class = rankings.get((order.partner_id.id, order.company_id.id), (False, False))[0]
+            order.priority = PRIORITY_BY_CLASS.get(abc_class, "0")
 
     def _erp_crm_customer_rankings(self):
-        """{(commercial partner id, company id): ranking} of the deals' customers, in one query."""
-        partners = self.partner_id.commercial_partner_id
-        if not partners:
+        """{(customer id, company id): (class, segment)} of the deals' customers (the ranking of their commercial
+        partner in the deal's company), in one query for any number of deals: the pipeline shows them on every card.
+
+        SQL joining the partner to its ranking row: reading the commercial partners through the ORM would cost the
+        board a second query. Only the class and segment of the customer of a deal the user sees are read.
+        """
+        partner_ids = [pid for pid in self.partner_id._ids if isinstance(pid, int)]
+        company_ids = [cid for cid in self.company_id._ids if isinstance(cid, int)]
+        if not partner_ids or not company_ids:
             return {}
-        Ranking = self.env["res.partner.ranking"].sudo()  # sudo: read-only class of the customer of a visible deal
-        rankings = Ranking.search_fetch(
-            [("partner_id", "in", partners.ids), ("company_id", "in", self.company_id.ids)],
-            ["partner_id", "company_id", "abc_class", "rfm_segment"],
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT p.id, r.company_id, r.abc_class, r.rfm_segment
+                     FROM res_partner p
+                     JOIN res_partner_ranking r ON r.partner_id = p.commercial_partner_id
+                    WHERE p.id = ANY(%s) AND r.company_id = ANY(%s)""",
+                partner_ids,
+                company_ids,
+                to_flush=self.env["res.partner"]._fields["commercial_partner_id"],
+            )
         )
-        return {(r.partner_id.id, r.company_id.id): r for r in rankings}
+        return {(partner_id, company_id): (abc_class, segment) for partner_id, company_id, abc_class, segment in rows}
 
     def _search_erp_crm_customer_ranking(self, column, operator, value):
         """Deals whose customer's ranking in the deal's company matches (a join on partner and company)."""

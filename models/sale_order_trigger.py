@@ -1,3 +1,4 @@
+import logging
 from collections import defaultdict
 from contextlib import contextmanager
 
@@ -5,6 +6,8 @@ from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 
 from .sale_order_fulfilment import percent_reached
+
+_logger = logging.getLogger(__name__)
 
 # The stage triggers each ERP event can satisfy: an event re-checks only these (None: every trigger).
 EVENT_TRIGGERS = {
@@ -15,6 +18,8 @@ EVENT_TRIGGERS = {
     "production": {"production_started", "production_done"},
     "delivery_done": {"delivered"},
     "task": {"task_stage", "task_closed"},
+    # the ranking changed the class or segment of the deals' customers (res.partner.ranking._compute_ranking)
+    "ranking": {"customer_ranked"},
 }
 
 
@@ -127,17 +132,33 @@ class SaleOrder(models.Model):
         task_facts = {}
         if any(stage.trigger in ("task_stage", "task_closed") for stage in trigger_stages):
             task_facts = self._get_task_trigger_facts()
+        matching = {}  # stage -> deals meeting its condition ("only for deals matching"), filtered once per stage
         targets = defaultdict(list)
         for deal in self:
             here = (deal.stage_id.sequence, deal.stage_id.id)
             for stage in reversed(stages_by_funnel.get(deal.funnel_id, [])):
                 if (stage.sequence, stage.id) <= here:
                     break  # forward only
-                if deal._is_stage_trigger_met(stage, task_facts.get(deal.id)):
-                    targets[stage].append(deal.id)
-                    break
+                if not deal._is_stage_trigger_met(stage, task_facts.get(deal.id)):
+                    continue
+                if stage.trigger_domain:
+                    if stage not in matching:
+                        matching[stage] = self._filter_by_trigger_condition(stage)
+                    if deal not in matching[stage]:
+                        continue
+                targets[stage].append(deal.id)
+                break
         for stage, deal_ids in targets.items():
             self.browse(deal_ids)._move_by_trigger(stage)
+
+    def _filter_by_trigger_condition(self, stage):
+        """These deals that meet ``stage``'s trigger condition, filtered in memory as robot conditions are (a
+        condition that no longer reads, e.g. a field removed since it was saved, matches no deal and is logged)."""
+        try:
+            return self.filtered_domain(stage._get_trigger_condition())
+        except Exception:  # noqa: BLE001 - a condition saved before it was checked: moves nothing, never fails the event
+            _logger.warning("Stage %s: its trigger condition cannot be read", stage.id, exc_info=True)
+            return self.browse()
 
     def _is_stage_trigger_met(self, stage, task_facts=None):
         self.ensure_one()
@@ -168,6 +189,8 @@ class SaleOrder(models.Model):
             return stage.trigger_task_stage_id.id in task_facts.get("stage_ids", ())
         if trigger == "task_closed":
             return task_facts.get("closed", False)
+        if trigger == "customer_ranked":
+            return True  # the condition says which class or segment (see _apply_stage_triggers)
         return False
 
     def _get_task_trigger_facts(self):

@@ -8,7 +8,8 @@ UNRANKED = [("none", "Unranked")]
 
 class ResPartnerRankingMigration(models.Model):
     """Where customers went from one month to the next: class and segment of the previous month's snapshot
-    against this month's (pivot: from-segment rows, to-segment columns)."""
+    against this month's (the current ranking for the month of the last ranking; pivot: from-segment rows,
+    to-segment columns)."""
 
     _name = "res.partner.ranking.migration"
     _description = "Customer Ranking Migration"
@@ -33,14 +34,26 @@ class ResPartnerRankingMigration(models.Model):
     def _table_query(self):
         return SQL(
             """
+WITH months AS (
+    -- past months: their snapshots; the month of the company's last ranking: the ranking itself
+    SELECT s.id * 2 + 1 AS id, s.month, s.partner_id, s.company_id, s.abc_class, s.rfm_segment, s.revenue
+      FROM res_partner_ranking_snapshot s
+      JOIN res_company c ON c.id = s.company_id
+     WHERE c.erp_crm_ranking_date IS NULL OR s.month < date_trunc('month', c.erp_crm_ranking_date)::date
+    UNION ALL
+    SELECT r.id * 2, date_trunc('month', c.erp_crm_ranking_date)::date, r.partner_id, r.company_id, r.abc_class,
+           r.rfm_segment, r.revenue
+      FROM res_partner_ranking r
+      JOIN res_company c ON c.id = r.company_id
+)
 SELECT cur.id, cur.month, cur.partner_id, cur.company_id,
        COALESCE(prev.abc_class, 'none') AS from_class, cur.abc_class AS to_class,
        COALESCE(prev.rfm_segment, 'none') AS from_segment, cur.rfm_segment AS to_segment,
        cur.revenue, prev.revenue AS previous_revenue,
        prev.abc_class IS DISTINCT FROM cur.abc_class AS class_changed,
        prev.rfm_segment IS DISTINCT FROM cur.rfm_segment AS segment_changed
-  FROM res_partner_ranking_snapshot cur
-  LEFT JOIN res_partner_ranking_snapshot prev
+  FROM months cur
+  LEFT JOIN months prev
          ON prev.partner_id = cur.partner_id
         AND prev.company_id = cur.company_id
         AND prev.month = (cur.month - INTERVAL '1 month')::date

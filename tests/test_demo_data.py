@@ -149,3 +149,21 @@ class TestDemoData(TransactionCase):
         self.assertEqual(activity.summary, "Call the customer and plan the technician's visit")
         self.assertEqual(activity.create_uid, self.env.ref("base.user_root"))
         self.assertGreater(activity.deadline_at, leak.robot_run_ids.sorted("id")[-1].entered_at)
+    def test_demo_customers_are_ranked_into_classes_and_segments(self):
+        """The demo customers' invoice history ranks them: A, B and C customers and several segments."""
+        company = self.env.ref("erp_crm.res_company_demo_fensterbau")
+        rankings = self.env["res.partner.ranking"].search([("company_id", "=", company.id)])
+        self.assertEqual(set(rankings.mapped("abc_class")), {"a", "b", "c"})
+        self.assertGreaterEqual(len(set(rankings.mapped("rfm_segment"))), 5)
+        self.assertEqual(self.env.ref("erp_crm.res_partner_demo_wohnbau_breisgau").erp_crm_abc_class, "a")
+        self.assertEqual(self.env.ref("erp_crm.res_partner_demo_brandt").erp_crm_rfm_segment, "lost")
+        # Paid: the history leaves no demo customer with an overdue invoice.
+        overdue = self.env["account.move"].search_count(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "=", "not_paid"),
+                ("invoice_date_due", "<", "2026-02-01"),
+            ]
+        )
+        self.assertEqual(overdue, 0)

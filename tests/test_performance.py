@@ -14,6 +14,18 @@ class TestDealPerformance(ErpCrmCommon):
     def setUpClass(cls):
         super().setUpClass()
         partners = cls.env["res.partner"].create([{"name": f"Customer {i}"} for i in range(20)])
+        # Half the customers are ranked: the cards show their class and segment badges.
+        cls.env["res.partner.ranking"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "company_id": cls.env.company.id,
+                    "abc_class": "abc"[i % 3],
+                    "rfm_segment": "champions" if i % 2 else "at_risk",
+                }
+                for i, partner in enumerate(partners[:10])
+            ]
+        )
         cls.deals = cls.env["sale.order"].create(
             [
                 {
@@ -40,17 +52,36 @@ class TestDealPerformance(ErpCrmCommon):
         self.env.flush_all()
         return self.env.cr.sql_log_count - before
 
-    def test_deals_kanban_costs_at_most_two_queries_more_than_odoo_quotation_kanban(self):
+    def test_deals_kanban_costs_at_most_three_queries_more_than_odoo_quotation_kanban(self):
         ours_spec = kanban_read_spec(self.env, "erp_crm.sale_order_view_kanban")
         odoo_spec = kanban_read_spec(self.env, "sale.view_sale_order_kanban")
+        self.assertIn("erp_crm_abc_class", ours_spec)
+        self.assertIn("erp_crm_rfm_segment", ours_spec)
         # Steady state: the fewest queries over a few openings, once the registry caches are warm.
         ours = min(self._count_queries(self._open_kanban, ours_spec) for _i in range(3))
         odoo = min(self._count_queries(self._open_kanban, odoo_spec) for _i in range(3))
-        self.assertLessEqual(ours, odoo + 2, f"Deals kanban: {ours} queries, Odoo's quotation kanban: {odoo}")
+        # +2: the salespeople's avatars; +1: the customers' class and segment badges, one query for all the columns
+        self.assertLessEqual(ours, odoo + 3, f"Deals kanban: {ours} queries, Odoo's quotation kanban: {odoo}")
         self._open_kanban(ours_spec)
         self.env.invalidate_all()
-        with self.assertQueryCount(__system__=13):
+        with self.assertQueryCount(__system__=14):
             self._open_kanban(ours_spec)
+
+    def test_cards_show_the_customer_class_and_segment(self):
+        deals = self.deals.filtered(lambda d: d.stage_id == self.stage_call)[:4]
+        values = deals.with_user(self.user_manager).web_read({"erp_crm_abc_class": {}, "erp_crm_rfm_segment": {}})
+        expected = []
+        for deal in deals:
+            index = int(deal.partner_id.name.split()[-1])
+            ranked = index < 10
+            expected.append(
+                {
+                    "id": deal.id,
+                    "erp_crm_abc_class": "abc"[index % 3] if ranked else False,
+                    "erp_crm_rfm_segment": ("champions" if index % 2 else "at_risk") if ranked else False,
+                }
+            )
+        self.assertEqual(values, expected)
 
     def _write_one(self, vals):
         self.deals[0].with_user(self.user_sales).write(vals)

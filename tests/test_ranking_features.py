@@ -10,24 +10,32 @@ from .test_robot_cron import run_cron
 @tagged("erp_crm")
 class TestRankingSnapshots(RankingCommon):
     def test_monthly_snapshots_and_migration_report(self):
+        Snapshot = self.env["res.partner.ranking.snapshot"]
+        Migration = self.env["res.partner.ranking.migration"]
+        mine = [("company_id", "=", self.company.id)]
         with freeze_time("2026-05-15 10:00:00"):
             self._rank(self.company)
-            self._rank(self.company)  # the month's snapshot is the month's last ranking, once per customer
-        Snapshot = self.env["res.partner.ranking.snapshot"]
-        may = Snapshot.search([("month", "=", "2026-05-01"), ("company_id", "=", self.company.id)])
-        # On 2026-05-15 Alpha's June invoice does not count yet: Alpha 2,000 (Ann's), Beta 2,000, Gamma 2,000...
-        self.assertEqual(len(may), 7)
-        may_alpha = may.filtered(lambda s: s.partner_id == self.alpha)
-        self.assertEqual((may_alpha.abc_class, may_alpha.revenue), ("a", 2000))
-        with freeze_time(TODAY):
             self._rank(self.company)
-        june = Snapshot.search([("month", "=", "2026-06-01"), ("company_id", "=", self.company.id)])
+            # The current month is the ranking itself: no snapshot is written, the report reads the ranking.
+            self.assertFalse(Snapshot.search(mine))
+            may_rows = Migration.search([("month", "=", "2026-05-01"), *mine])
+            self.assertEqual(len(may_rows), 7)
+            self.assertEqual(set(may_rows.mapped("from_segment")), {"none"})  # nothing ranked in April
+            may_ranking = {p: (r.abc_class, r.rfm_segment, r.revenue) for p, r in self._rankings().items()}
+        # On 2026-05-15 Alpha's June invoice does not count yet: Alpha 2,000 (Ann's), Beta 2,000, Gamma 2,000...
+        self.assertEqual(may_ranking[self.alpha][0::2], ("a", 2000))
+        with freeze_time(TODAY):
+            self._rank(self.company)  # June's first ranking keeps May's last one as May's snapshot
+            self._rank(self.company)  # and the next ones write no snapshot
+        may = Snapshot.search([("month", "=", "2026-05-01"), *mine])
+        self.assertEqual({s.partner_id: (s.abc_class, s.rfm_segment, s.revenue) for s in may}, may_ranking)
+        self.assertEqual(Snapshot.search_count(mine), 7)
+        june = self._rankings()
         self.assertEqual(len(june), 7)
-        Migration = self.env["res.partner.ranking.migration"]
-        rows = Migration.search([("month", "=", "2026-06-01"), ("company_id", "=", self.company.id)])
+        rows = Migration.search([("month", "=", "2026-06-01"), *mine])
         moves = {row.partner_id.name: (row.from_segment, row.to_segment) for row in rows}
         may_segments = {s.partner_id.name: s.rfm_segment for s in may}
-        june_segments = {s.partner_id.name: s.rfm_segment for s in june}
+        june_segments = {p.name: r.rfm_segment for p, r in june.items()}
         self.assertEqual(moves, {name: (may_segments[name], june_segments[name]) for name in june_segments})
         # Pivot segment -> segment: counts of customers per (from, to).
         groups = Migration._read_group(
@@ -36,7 +44,7 @@ class TestRankingSnapshots(RankingCommon):
             ["__count"],
         )
         may_classes = {s.partner_id: s.abc_class for s in may}
-        june_classes = {s.partner_id: s.abc_class for s in june}
+        june_classes = {p: r.abc_class for p, r in june.items()}
         expected = {}
         for partner, to_class in june_classes.items():
             key = (may_classes[partner], to_class)
@@ -140,6 +148,44 @@ class TestSegments(RankingCommon):
         self.env["res.partner.segment"]._cron_sync_segments()
         self.assertEqual(self._list_emails(segment), {"alpha@example.com"})
 
+    def test_segment_by_source_of_first_deal(self):
+        Source = self.env["utm.source"]
+        fair, web = Source.create([{"name": "Trade fair"}, {"name": "Website"}])
+        self._create_deal(partner_id=self.ann.id, source_id=fair.id, date_order="2026-01-05 09:00:00")
+        self._create_deal(partner_id=self.beta.id, source_id=web.id, date_order="2026-03-01 09:00:00")
+        self._create_deal(partner_id=self.beta.id, source_id=fair.id, date_order="2026-02-01 09:00:00")
+        self._create_deal(partner_id=self.delta.id, source_id=web.id, date_order="2026-04-01 09:00:00")
+        self._create_deal(partner_id=self.iota.id, date_order="2025-01-01 09:00:00")  # first deal without source
+        self._create_deal(partner_id=self.iota.id, source_id=fair.id, date_order="2026-01-01 09:00:00")
+        self._rank(self.company)
+        sources = {partner.name: row.first_deal_source_id.name for partner, row in self._rankings().items()}
+        self.assertEqual(
+            sources,
+            {
+                "Alpha": "Trade fair",  # Ann's deal counts for her company
+                "Beta": "Trade fair",  # the earlier of its two deals
+                "Gamma": False,
+                "Delta": "Website",
+                "Iota": False,
+                "Zeta": False,
+                "Epsilon": False,
+            },
+        )
+        self.assertEqual(self.ann.erp_crm_first_deal_source_id, fair)
+        Segment = self.env["res.partner.segment"].with_user(self.user_manager)
+        segment = Segment.create(
+            {"name": "Met at the fair", "domain": "[('erp_crm_first_deal_source_id.name', '=', 'Trade fair')]"}
+        )
+        self.assertEqual(segment._search_partners(), self.alpha | self.ann | self.beta)
+        segment.write({"domain": f"[('erp_crm_first_deal_source_id', '=', {web.id}), ('erp_crm_abc_class', '=', 'b')]"})
+        self.assertEqual(segment._search_partners(), self.delta)
+        # An earlier deal found later changes the customer's first source at the next ranking.
+        self._create_deal(partner_id=self.beta.id, source_id=web.id, date_order="2025-11-01 09:00:00")
+        self._rank(self.company)
+        self.assertEqual(self._rankings()[self.beta].first_deal_source_id, web)
+        segment.write({"domain": "[('erp_crm_first_deal_source_id.name', '=', 'Trade fair')]"})
+        self.assertEqual(segment._search_partners(), self.alpha | self.ann)
+
     def test_bad_domains_are_refused_when_saved(self):
         Segment = self.env["res.partner.segment"].with_user(self.user_manager)
         for domain in ("[('no_such_field', '=', 1)]", "not a domain", "{'a': 1}", "[('name', 'like')]"):
@@ -194,3 +240,75 @@ class TestRankingQueries(ErpCrmCommon):
         with self.assertQueryCount(1):
             Ranking._compute_ranking(company)
         self.assertEqual(Ranking.search_count([("company_id", "=", company.id)]), 200)
+
+
+@tagged("erp_crm")
+@freeze_time(TODAY)
+class TestRankingTriggers(RankingCommon):
+    """Stage triggers on the customer's class or segment: a trigger limited to some customers, and a stage
+    entered when the customer is ranked into a class or segment."""
+
+    def test_stage_entered_when_the_customer_is_ranked_into_a_class(self):
+        self.stage_measure.write({"trigger": "customer_ranked", "trigger_domain": "[('erp_crm_abc_class', '=', 'a')]"})
+        deal_a = self._create_deal(partner_id=self.ann.id)  # Alpha's contact: Alpha will be A
+        deal_b = self._create_deal(partner_id=self.delta.id)  # B
+        deal_none = self._create_deal(partner_id=self.kappa.id)  # not ranked
+        self.assertEqual((deal_a | deal_b | deal_none).stage_id, self.stage_call)
+        self._rank()
+        self.assertEqual(deal_a.stage_id, self.stage_measure)
+        self.assertEqual(deal_a.stage_history_ids.sorted("id").stage_id, self.stage_call | self.stage_measure)
+        self.assertEqual((deal_b | deal_none).stage_id, self.stage_call)
+        # Only a change of class or segment tells the deals: a deal moved back by hand stays.
+        deal_a.stage_id = self.stage_call
+        self._rank()
+        self.assertEqual(deal_a.stage_id, self.stage_call)
+        # Delta becomes A when the A threshold rises (Alpha stays A: its deal is not told again).
+        self.company.write({"erp_crm_ranking_threshold_a": 95, "erp_crm_ranking_threshold_b": 99})
+        self._rank()
+        self.assertEqual(self._rankings()[self.delta].abc_class, "a")
+        self.assertEqual(deal_b.stage_id, self.stage_measure)
+        self.assertEqual((deal_a | deal_none).stage_id, self.stage_call)
+
+    def test_ranking_moves_deals_forward_only_and_never_closed_ones(self):
+        self.stage_measure.write(
+            {"trigger": "customer_ranked", "trigger_domain": "[('erp_crm_rfm_segment', '=', 'champions')]"}
+        )
+        ahead = self._create_deal(partner_id=self.alpha.id)
+        ahead.stage_id = self.stage_approval
+        lost = self._create_deal(partner_id=self.beta.id)
+        lost._mark_lost(self.lost_reason)
+        self._rank()
+        self.assertEqual(ahead.stage_id, self.stage_approval)
+        self.assertEqual(lost.won_status, "lost")
+
+    def test_trigger_limited_to_the_deals_of_a_customers(self):
+        """ "Quotation sent moves the deal here only for A customers"."""
+        self._rank()
+        self.stage_measure.write({"trigger": "quotation_sent", "trigger_domain": "[('erp_crm_abc_class', '=', 'a')]"})
+        deal_a = self._create_deal(partner_id=self.ann.id)
+        deal_b = self._create_deal(partner_id=self.delta.id)
+        (deal_a | deal_b).action_quotation_sent()
+        self.assertEqual(deal_a.stage_id, self.stage_measure)
+        self.assertEqual(deal_b.stage_id, self.stage_call)
+        # The segment works the same way, with lists.
+        self.stage_approval.write(
+            {"trigger": "quotation_sent", "trigger_domain": "[('erp_crm_rfm_segment', 'in', ['champions', 'loyal'])]"}
+        )
+        deal_b._erp_crm_on_event("quotation_sent")
+        self.assertEqual(deal_b.stage_id, self.stage_approval)  # Delta is a champion
+
+    def test_trigger_condition_is_checked_when_saved(self):
+        cases = [
+            ({"trigger": "customer_ranked"}, "say which"),
+            ({"trigger": "quotation_sent", "trigger_domain": "[('no_such_field', '=', 1)]"}, "cannot be read"),
+            ({"trigger": "quotation_sent", "trigger_domain": "[('name', '=', __import__('os').name)]"}, "not"),
+            ({"trigger": "quotation_sent", "trigger_domain": "'a'"}, "cannot be read"),
+        ]
+        for values, message in cases:
+            with (
+                self.subTest(values=values),
+                self.assertRaisesRegex(ValidationError, f"Only for Deals Matching.*{message}"),
+            ):
+                with self.env.cr.savepoint():
+                    self.stage_measure.write(values)
+        self.assertFalse(self.stage_measure.trigger_domain)

@@ -163,8 +163,12 @@ class TestCardLayoutTour1280(PipelineTourCommon):
         )
         deal._erp_crm_create_down_payment_invoice(50)
         cls._deal("3 windows, kitchen and bathroom")
+        # The posted down payment ranks the long-named customer: its card shows its class and segment badges.
+        cls.env["res.partner.ranking"]._compute_ranking(deal.company_id)
+        cls.ranking = cls.env["res.partner.ranking"].search([("partner_id", "=", long_partner.id)])
 
     def test_card_layout(self):
+        self.assertEqual(self.ranking.abc_class, "a")
         self.start_tour("/odoo/deals", "erp_crm_card_layout_tour", login="erp_crm_tour_sales")
 
 

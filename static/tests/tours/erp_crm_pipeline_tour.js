@@ -116,6 +116,10 @@ registry.category("web_tour.tours").add("erp_crm_card_layout_tour", {
             content: "A deal card with its paid, produced and delivered bars",
         },
         {
+            trigger: `${column("Production")} .o_kanban_record .o_erp_crm_customer_badges .badge:contains('A')`,
+            content: "The card shows its customer's class badge",
+        },
+        {
             trigger: `${column("First call")} .o_kanban_record`,
             content: "No element is wider than its card",
             run: checkCardsContainTheirContent,
