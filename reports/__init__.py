@@ -3,3 +3,4 @@ from . import sale_funnel_report
 from . import sale_forecast_report
 from . import sale_kpi_report
 from . import res_partner_ranking_migration
+from . import project_service_report
