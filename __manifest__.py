@@ -71,6 +71,9 @@
         "reports/res_partner_ranking_migration_views.xml",
         "views/res_partner_segment_views.xml",
         "views/res_partner_ranking_views.xml",
+        # Service requests (issue 12): analysis by customer class, opening a request from the portal order page
+        "reports/project_service_report_views.xml",
+        "views/sale_order_portal_service_templates.xml",
     ],
     "demo": [
         "data/res_company_demo.xml",

@@ -33,3 +33,5 @@ from . import test_activity_deadline
 from . import test_ranking
 from . import test_ranking_features
 from . import test_ranking_tour
+from . import test_service_report
+from . import test_service_portal
