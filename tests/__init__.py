@@ -35,3 +35,4 @@ from . import test_ranking_features
 from . import test_ranking_tour
 from . import test_service_report
 from . import test_service_portal
+from . import test_service_performance
