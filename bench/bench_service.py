@@ -5,7 +5,7 @@ Generates, inside one transaction that is rolled back at the end, ERP_CRM_BENCH_
 same tasks again in a plain project (Odoo's task kanban). The generator is deterministic; request i (from 0):
 
 - is in stage New, In Progress or Waiting for Customer (i mod 3), of customer i mod 200, request type i mod 4
-  (its priority from the type), assigned to technician (i div 7) mod 10, and arrived (i mod 60) minutes before
+  (its priority from the type), assigned to technician (i div 60) mod 10, and arrived (i mod 60) minutes before
   the bench's start T0 (so that every batch of the cron, taken in deadline order, reminds all ten technicians:
   the cron sends one digest per assignee and batch);
 - has a first response SLA (2.5 h) and a resolution SLA (4 h), at risk after half the time; deadlines are clock
@@ -134,13 +134,13 @@ SELECT id, 'Bench request ' || idx, project, (%(stages)s::int[])[1 + idx %% 3],
        %(uid)s, %(uid)s, arrived, arrived, arrived
   FROM bench_task;
 INSERT INTO project_task_user_rel (task_id, user_id)
-SELECT id, (%(techs)s::int[])[1 + (idx / 7) %% %(ntechs)s] FROM bench_task;
+SELECT id, (%(techs)s::int[])[1 + (idx / 60) %% %(ntechs)s] FROM bench_task;
 INSERT INTO project_task_sla (task_id, policy_id, kind, project_id, company_id, partner_id, service_type_id,
                               service_priority, user_id, status, start_at, deadline, at_risk_at, reached_at,
                               paused_since, paused_minutes, working_hours_to_reach, success_rate,
                               create_uid, write_uid, create_date, write_date)
 SELECT t.id, p.policy, p.kind, t.project_id, t.company_id, t.partner_id, t.service_type_id, t.service_priority,
-       (%(techs)s::int[])[1 + (b.idx / 7) %% %(ntechs)s],
+       (%(techs)s::int[])[1 + (b.idx / 60) %% %(ntechs)s],
        CASE WHEN p.kind = 'first_response' AND b.idx %% 3 > 0 THEN 'reached' ELSE 'ongoing' END,
        b.arrived, b.arrived + make_interval(mins => p.minutes), b.arrived + make_interval(mins => p.minutes / 2),
        CASE WHEN p.kind = 'first_response' AND b.idx %% 3 > 0 THEN b.arrived + interval '30 minutes' END,
