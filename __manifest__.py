@@ -80,6 +80,9 @@
         "reports/sale_source_report_views.xml",
         # Printable documents: the offer (reports/sale_order_*.xml) and the customer ranking sheet
         "reports/res_partner_ranking_templates.xml",
+        # Service requests (issue 12): analysis by customer class, opening a request from the portal order page
+        "reports/project_service_report_views.xml",
+        "views/sale_order_portal_service_templates.xml",
     ],
     "demo": [
         "data/res_company_demo.xml",

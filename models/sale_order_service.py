@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import consteq
 
 
 class SaleOrder(models.Model):
@@ -30,9 +31,7 @@ class SaleOrder(models.Model):
     def action_open_service_request(self):
         """A new service request about this deal, in the first service desk of the deal's company."""
         self.ensure_one()
-        project = self.env["project.project"].search(
-            [("is_service_desk", "=", True), ("company_id", "in", [self.company_id.id, False])], limit=1
-        )
+        project = self._erp_crm_service_desk()
         if not project:
             raise UserError(self.env._("No service desk yet: tick Service Desk on a project's settings first."))
         return {
@@ -47,3 +46,21 @@ class SaleOrder(models.Model):
                 "default_service_order_id": self.id,
             },
         }
+
+    def _erp_crm_service_desk(self):
+        """The service desk where requests about this deal go: the first of the deal's company (or shared)."""
+        self.ensure_one()
+        return self.env["project.project"].search(
+            [("is_service_desk", "=", True), ("company_id", "in", [self.company_id.id, False])], limit=1
+        )
+
+    def _erp_crm_portal_may_open_request(self, user, access_token=None):
+        """Whether a portal visitor may open a service request on this order from the portal order page: the order
+        is confirmed and the visitor is its customer, holding the order's access token or logged in as a portal
+        user of the order's customer (its commercial partner). Internal users open requests in the back end."""
+        self.ensure_one()
+        if self.state != "sale":
+            return False
+        if access_token and self.access_token and consteq(self.access_token, access_token):
+            return True
+        return bool(user._is_portal() and user.commercial_partner_id == self.partner_id.commercial_partner_id)

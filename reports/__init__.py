@@ -5,3 +5,4 @@ from . import sale_kpi_report
 from . import res_partner_ranking_migration
 from . import sale_source_report
 from . import res_partner_ranking_sheet
+from . import project_service_report

@@ -41,3 +41,6 @@ from . import test_service_robots
 from . import test_concurrency
 from . import test_data_safety
 from . import test_documents
+from . import test_service_report
+from . import test_service_portal
+from . import test_service_performance
