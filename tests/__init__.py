@@ -33,3 +33,4 @@ from . import test_activity_deadline
 from . import test_ranking
 from . import test_ranking_features
 from . import test_ranking_tour
+from . import test_access_matrix
