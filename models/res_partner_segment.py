@@ -98,7 +98,7 @@ class ResPartnerSegment(models.Model):
         partners = self._search_partners().filtered("email_normalized")
         # sudo: the partners were selected with the user's own rights above; the list is a derived copy of them.
         MailingList = self.env["mailing.list"].sudo()
-        mailing_list = self.sudo().mailing_list_id
+        mailing_list = self.sudo().mailing_list_id  # sudo: the segment's list, a derived copy (as above)
         if not mailing_list:
             mailing_list = MailingList.create({"name": self.name})
             self.sudo().mailing_list_id = mailing_list  # sudo: link the list just created for this segment
