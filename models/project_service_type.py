@@ -21,6 +21,7 @@ class ProjectServiceType(models.Model):
     """What a service request is about (question, complaint, warranty...); it gives the request its priority."""
 
     _name = "project.service.type"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Service Request Type"
     _order = "sequence, id"
 

@@ -32,6 +32,7 @@ class ResPartnerRanking(models.Model):
     """One customer's ranking in one company: a narrow row written set-based by :meth:`_compute_ranking`."""
 
     _name = "res.partner.ranking"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Customer Ranking"
     _order = "company_id, rank_position, id"
     _rec_name = "partner_id"

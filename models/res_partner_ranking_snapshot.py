@@ -8,6 +8,7 @@ class ResPartnerRankingSnapshot(models.Model):
     Written by the ranking statement itself (``res.partner.ranking._ranking_upsert_sql``)."""
 
     _name = "res.partner.ranking.snapshot"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Customer Ranking Snapshot"
     _order = "month desc, company_id, partner_id"
     _rec_name = "partner_id"

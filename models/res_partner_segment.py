@@ -13,6 +13,7 @@ class ResPartnerSegment(models.Model):
     mailing list of Email Marketing so that campaigns reach exactly it."""
 
     _name = "res.partner.segment"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Customer Segment"
     _order = "name, id"
 

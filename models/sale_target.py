@@ -11,6 +11,7 @@ class SaleTarget(models.Model):
     """
 
     _name = "sale.target"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Sales Target"
     _order = "date_from desc, id desc"
     _check_company_auto = True

@@ -35,3 +35,4 @@ from . import test_ranking_features
 from . import test_ranking_tour
 from . import test_access_matrix
 from . import test_security_review
+from . import test_hostile_input
