@@ -79,8 +79,12 @@ class ErpCrmInputGuard(models.AbstractModel):
         if kind == "selection":
             if not field.selection:
                 return None
-            keys = {key for key, _label in field._description_selection(self.env)}
-            return None if _hashable(value) and value in keys else self.env._("one of %(keys)s", keys=sorted(keys))
+            choices = dict(field._description_selection(self.env))
+            if _hashable(value) and value in choices:
+                return None
+            return self.env._(
+                "one of %(choices)s", choices=", ".join(f"{key} ({label})" for key, label in choices.items())
+            )
         if kind in ("date", "datetime"):
             if isinstance(value, (date, datetime)):
                 return None

@@ -15,6 +15,7 @@ class SaleOrder(models.Model):
     that checks the move, records the history and runs what follows a stage entry.
     """
 
+    _name = "sale.order"
     _inherit = ["sale.order", "erp.crm.input.guard"]  # erp_crm's fields: malformed values refused by name
 
     # ------------------------------------------------------------

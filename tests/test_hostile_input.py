@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.service.model import call_kw
 from odoo.tests import new_test_user, tagged
@@ -423,3 +423,22 @@ class TestHostileInput(ErpCrmCommon):
         self.assertFalse(figures["changed"], "calls that left changes:\n" + "\n".join(figures["changed"][:60]))
         self.assertGreaterEqual(figures["calls"], 1000)
         self.assertGreater(figures["successes"], 0, "some calls are legitimate and succeed")
+
+    def test_malformed_values_are_refused_with_the_field_name(self):
+        """The guard's refusals name the field and say what it takes; nothing is written."""
+        robot = self.robot.with_user(self.user_manager)
+        cases = [
+            (robot, {"delay_amount": "abc"}, "Delay: 'abc' is not a whole number"),
+            (robot, {"delay_amount": 2**40}, "Delay: 1099511627776 is not a whole number within"),
+            (robot, {"kind": ["note"]}, "is not one of"),
+            (robot, {"role_id": "abc"}, "Role: 'abc' is not the id of a record"),
+            (robot, {"no_such_field": 1}, "has no field “no_such_field”"),
+            (self.policy.with_user(self.user_manager), {"working_hours": float("nan")}, "is not a number"),
+            (self.deal_own.with_user(self.user_sales), {"role_user_ids": [(99, 0)]}, "a list of ids or of commands"),
+            (self.deal_own.with_user(self.user_sales), {"installation_date": "tomorrow"}, "is not a date"),
+        ]
+        for record, vals, message in cases:
+            with self.subTest(vals=vals), self.assertRaisesRegex(ValidationError, message):
+                record.write(vals)
+        self.assertEqual(self.robot.delay_amount, 0)
+        self.assertEqual(self.robot.kind, "note")
