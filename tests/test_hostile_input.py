@@ -30,7 +30,7 @@ from .common import ErpCrmCommon
 
 _logger = logging.getLogger(__name__)
 
-EXAMPLES = 1500
+EXAMPLES = 3000
 HUGE = "Ж" * 100_000
 # What erp_crm evaluates or renders, written the way an attacker (or a typo) would.
 HOSTILE_TEXTS = [
