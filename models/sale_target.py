@@ -89,6 +89,8 @@ class SaleTarget(models.Model):
     @api.constrains("date_from", "date_to")
     def _check_period(self):
         for target in self:
+            if not (target.date_from and target.date_to):
+                raise ValidationError(self.env._("From and To: a target covers a period; give both dates."))
             if target.date_from > target.date_to:
                 raise ValidationError(
                     self.env._(
