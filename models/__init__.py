@@ -1,3 +1,4 @@
+from . import erp_crm_input_guard  # first: the models below inherit it
 from . import res_company
 from . import sale_funnel
 from . import sale_funnel_stage

@@ -6,7 +6,7 @@ SERVICE_PRIORITIES = [("low", "Low"), ("normal", "Normal"), ("high", "High"), ("
 
 def check_service_priority(env, value, field_label):
     """Refuse a priority outside the list with a message naming the field (the ORM would only say 'Wrong value')."""
-    if value and value not in dict(SERVICE_PRIORITIES):
+    if value and (not isinstance(value, str) or value not in dict(SERVICE_PRIORITIES)):
         raise ValidationError(
             env._(
                 "%(field)s: “%(value)s” is not a priority; choose one of %(choices)s.",
@@ -21,6 +21,7 @@ class ProjectServiceType(models.Model):
     """What a service request is about (question, complaint, warranty...); it gives the request its priority."""
 
     _name = "project.service.type"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Service Request Type"
     _order = "sequence, id"
 

@@ -10,6 +10,7 @@ class ProjectSlaPolicy(models.Model):
     """“Reach stage X within N working hours” for the requests of a service project (of a priority and/or type)."""
 
     _name = "project.sla.policy"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Service SLA Policy"
     _order = "project_id, sequence, id"
     _check_company_auto = True

@@ -29,6 +29,8 @@ class ProjectTask(models.Model):
         """Refuse linking tasks to deals (through an order or an order line) the user may not edit."""
         if self.env.su:
             return
+        for vals in vals_list:
+            self._erp_crm_check_values(vals, fnames=("sale_order_id", "sale_line_id"))  # ids before reading them
         order_ids = {vals["sale_order_id"] for vals in vals_list if vals.get("sale_order_id")}
         line_ids = {vals["sale_line_id"] for vals in vals_list if vals.get("sale_line_id")}
         if not order_ids and not line_ids:

@@ -9,7 +9,8 @@ SLA_STATUS_ORDER = ("failed", "at_risk", "ongoing", "reached")  # worst first: t
 class ProjectTask(models.Model):
     """Tasks of a service desk project are service requests: customer, deal, type, priority and SLAs."""
 
-    _inherit = "project.task"
+    _name = "project.task"
+    _inherit = ["project.task", "erp.crm.input.guard"]  # erp_crm's fields: malformed values refused by name
 
     is_service_request = fields.Boolean(related="project_id.is_service_desk", store=True, index=True)
     service_type_id = fields.Many2one("project.service.type", "Request Type", tracking=True, index="btree_not_null")
@@ -97,6 +98,7 @@ class ProjectTask(models.Model):
         projects = self.env["project.project"]
         for vals in vals_list:
             check_service_priority(self.env, vals.get("service_priority"), self.env._("Service Priority"))
+            self._erp_crm_check_values(vals)  # before reading the project's and the deal's ids
             project = projects.browse(vals.get("project_id") or self.env.context.get("default_project_id"))
             if project and project.is_service_desk and not vals.get("service_type_id") and project.service_type_id:
                 vals["service_type_id"] = project.service_type_id.id
@@ -115,6 +117,7 @@ class ProjectTask(models.Model):
 
     def write(self, vals):
         check_service_priority(self.env, vals.get("service_priority"), self.env._("Service Priority"))
+        self._erp_crm_check_values(vals)  # before reading the deal's id
         self._check_service_order_access([vals])
         self._erp_crm_check_stage_entry_untouched([vals])
         was_waiting = {task.id: task.stage_id.is_customer_wait for task in self} if "stage_id" in vals else {}

@@ -34,6 +34,7 @@ class ProjectTaskSla(models.Model):
     """
 
     _name = "project.task.sla"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Service Request SLA"
     _order = "deadline, id"
 

@@ -32,6 +32,7 @@ class ResPartnerRanking(models.Model):
     """One customer's ranking in one company: a narrow row written set-based by :meth:`_compute_ranking`."""
 
     _name = "res.partner.ranking"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Customer Ranking"
     # Rows are written by the ranking statement only: no create/write user columns (two foreign keys less to check
     # for every row of the first ranking); date_changed says when a row last changed.

@@ -9,6 +9,7 @@ class ResPartnerRankingSnapshot(models.Model):
     the next month; the current month's ranking is ``res.partner.ranking`` itself."""
 
     _name = "res.partner.ranking.snapshot"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Customer Ranking Snapshot"
     _log_access = False  # written by the ranking statement only
     _order = "month desc, company_id, partner_id"

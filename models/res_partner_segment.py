@@ -13,6 +13,7 @@ class ResPartnerSegment(models.Model):
     mailing list of Email Marketing so that campaigns reach exactly it."""
 
     _name = "res.partner.segment"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Customer Segment"
     _order = "name, id"
 
@@ -99,7 +100,7 @@ class ResPartnerSegment(models.Model):
         partners = self._search_partners().filtered("email_normalized")
         # sudo: the partners were selected with the user's own rights above; the list is a derived copy of them.
         MailingList = self.env["mailing.list"].sudo()
-        mailing_list = self.sudo().mailing_list_id
+        mailing_list = self.sudo().mailing_list_id  # sudo: the segment's list, a derived copy (as above)
         if not mailing_list:
             mailing_list = MailingList.create({"name": self.name})
             self.sudo().mailing_list_id = mailing_list  # sudo: link the list just created for this segment

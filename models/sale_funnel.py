@@ -5,7 +5,7 @@ from odoo.fields import Command
 
 class SaleFunnel(models.Model):
     _name = "sale.funnel"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "erp.crm.input.guard"]
     _description = "Sales Funnel"
     _order = "sequence, id"
     _check_company_auto = True

@@ -83,6 +83,7 @@ class SaleFunnelRobot(models.Model):
     """Work done when a deal enters a stage: an activity, a task, an email, a message, a field update..."""
 
     _name = "sale.funnel.robot"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Stage Robot"
     _order = "stage_id, sequence, id"
     _check_company_auto = True

@@ -23,6 +23,7 @@ class SaleFunnelRobotRun(models.Model):
     """What a robot did (or did not do, and why) for one stage entry of a deal or of a service request."""
 
     _name = "sale.funnel.robot.run"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Robot Run"
     _order = "planned_at desc, id desc"
     _rec_name = "robot_id"

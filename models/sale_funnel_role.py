@@ -12,6 +12,7 @@ class SaleFunnelRole(models.Model):
     """Who does the work of a funnel: Salesperson, Surveyor, Accountant, Installer..."""
 
     _name = "sale.funnel.role"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Funnel Role"
     _order = "funnel_id, sequence, id"
     _check_company_auto = True

@@ -22,6 +22,7 @@ STAGE_TRIGGERS = [
 
 class SaleFunnelStage(models.Model):
     _name = "sale.funnel.stage"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Sales Funnel Stage"
     _order = "sequence, id"
 

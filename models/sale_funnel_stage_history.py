@@ -6,6 +6,7 @@ class SaleFunnelStageHistory(models.Model):
     """One row per stage a deal entered; written only by the stage-move door of sale.order."""
 
     _name = "sale.funnel.stage.history"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Deal Stage History"
     _order = "date_in desc, id desc"
     _rec_name = "stage_id"

@@ -3,6 +3,7 @@ from odoo import fields, models
 
 class SaleLostReason(models.Model):
     _name = "sale.lost.reason"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Deal Lost Reason"
     _order = "sequence, id"
 

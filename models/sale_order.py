@@ -15,7 +15,8 @@ class SaleOrder(models.Model):
     that checks the move, records the history and runs what follows a stage entry.
     """
 
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "erp.crm.input.guard"]  # erp_crm's fields: malformed values refused by name
 
     # ------------------------------------------------------------
     # FIELDS
@@ -205,6 +206,7 @@ class SaleOrder(models.Model):
         now = fields.Datetime.now()
         for vals in vals_list:
             stage = self._get_stage_from_vals(vals)
+            self._erp_crm_check_values(vals)  # the stage has its own message; the funnel's id is read below
             if stage and not vals.get("funnel_id"):
                 vals["funnel_id"] = stage.funnel_id.id
             elif vals.get("funnel_id") and not stage:
@@ -227,6 +229,7 @@ class SaleOrder(models.Model):
         self._check_bookkeeping_untouched([vals])
         if "stage_id" in vals:
             self._get_stage_from_vals(vals)
+        self._erp_crm_check_values(vals)  # before the funnel's id is read to split the write
         result = True
         for orders, orders_vals in self._split_write_by_funnel(vals):
             result &= orders._write_deal(orders_vals)

@@ -17,6 +17,7 @@ class SaleOrder(models.Model):
         string="Customer Class",
         compute="_compute_erp_crm_customer_ranking",
         search="_search_erp_crm_abc_class",
+        groups="sales_team.group_sale_salesman",  # staff only: a portal customer never reads their own class
         help="Class of the customer in the deal's company (usable in robot conditions).",
     )
     erp_crm_rfm_segment = fields.Selection(
@@ -24,6 +25,7 @@ class SaleOrder(models.Model):
         string="Customer Segment",
         compute="_compute_erp_crm_customer_ranking",
         search="_search_erp_crm_rfm_segment",
+        groups="sales_team.group_sale_salesman",
         help="RFM segment of the customer in the deal's company (usable in robot conditions).",
     )
     priority = fields.Selection(

@@ -6,6 +6,7 @@ class SaleOrderRoleUser(models.Model):
     """The person who holds a role on one deal (overrides the funnel's rule)."""
 
     _name = "sale.order.role.user"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Deal Role Assignment"
     _order = "role_id"
 
@@ -55,10 +56,13 @@ class SaleOrderRoleUser(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._erp_crm_check_values(vals)  # before reading the deal's id
         self._check_deal_access({vals.get("order_id") for vals in vals_list})
         return super().create(vals_list)
 
     def write(self, vals):
+        self._erp_crm_check_values(vals)  # before reading the deal's id
         # Moving an assignment to another deal needs the right to edit that deal, not only the one it left.
         self._check_deal_access({vals.get("order_id")})
         return super().write(vals)

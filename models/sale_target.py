@@ -11,6 +11,7 @@ class SaleTarget(models.Model):
     """
 
     _name = "sale.target"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Sales Target"
     _order = "date_from desc, id desc"
     _check_company_auto = True
@@ -88,6 +89,8 @@ class SaleTarget(models.Model):
     @api.constrains("date_from", "date_to")
     def _check_period(self):
         for target in self:
+            if not (target.date_from and target.date_to):
+                raise ValidationError(self.env._("From and To: a target covers a period; give both dates."))
             if target.date_from > target.date_to:
                 raise ValidationError(
                     self.env._(

@@ -44,3 +44,6 @@ from . import test_documents
 from . import test_service_report
 from . import test_service_portal
 from . import test_service_performance
+from . import test_access_matrix
+from . import test_security_review
+from . import test_hostile_input

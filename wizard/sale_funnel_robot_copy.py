@@ -4,6 +4,7 @@ from odoo.exceptions import UserError
 
 class SaleFunnelRobotCopy(models.TransientModel):
     _name = "sale.funnel.robot.copy"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Copy Robots to Other Stages"
 
     robot_ids = fields.Many2many("sale.funnel.robot", string="Robots", required=True)

@@ -7,6 +7,7 @@ class SaleOrderDryRun(models.TransientModel):
     """What would happen if this deal entered that stage: each robot's work, none of it done."""
 
     _name = "sale.order.dry.run"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Stage Robots Dry Run"
 
     order_id = fields.Many2one("sale.order", string="Deal", required=True)

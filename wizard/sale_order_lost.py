@@ -4,6 +4,7 @@ from odoo.tools import is_html_empty
 
 class SaleOrderLost(models.TransientModel):
     _name = "sale.order.lost"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Mark Deals as Lost"
 
     order_ids = fields.Many2many("sale.order", string="Deals", required=True)
