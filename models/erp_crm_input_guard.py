@@ -66,7 +66,7 @@ class ErpCrmInputGuard(models.AbstractModel):
         kind = field.type
         if value is None or value is False or isinstance(value, models.BaseModel):
             return None
-        if kind in RELATIONAL and isinstance(value, int) and value == 0:
+        if kind in ("one2many", "many2many") and isinstance(value, int) and value == 0:
             return None  # as False
         if kind in ("char", "text", "html"):
             ok = isinstance(value, str) or (kind != "html" and isinstance(value, Number))

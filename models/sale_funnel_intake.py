@@ -1,7 +1,7 @@
 import hmac
 import secrets
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 # Compared against when no funnel answers, so that an unknown funnel costs the same compare as a bad token.
 _NO_TOKEN = secrets.token_urlsafe(32)
@@ -34,7 +34,16 @@ class SaleFunnel(models.Model):
     # ORM
     # ------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # mail.alias.mixin creates the alias from the values before the funnel's own create: refuse malformed ones
+        # (a choice of the alias, an alias domain given as text) with the field's name before it reads them.
+        for vals in vals_list:
+            self._erp_crm_check_values(vals)
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._erp_crm_check_values(vals)
         # The alias always brings its emails into this funnel and nothing else: its defaults are the funnel's to
         # set (see _alias_get_creation_values), never a user's (they are applied under the gateway's sudo).
         return super().write({fname: value for fname, value in vals.items() if fname != "alias_defaults"})

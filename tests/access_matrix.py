@@ -36,8 +36,8 @@ sale.funnel.stage              ----  ----  -r--  -r--  -r--  -r--  -r--  -r--  c
 sale.funnel.stage.history      ----  ----  ----  -r--  -r--  -r--  -r--  -r--  -r--  ----  ----  ----  -r--
 sale.lost.reason               ----  ----  -r--  -r--  -r--  -r--  -r--  -r--  crwu  -r--  -r--  -r--  -r--
 sale.funnel.role               ----  ----  -r--  -r--  -r--  -r--  -r--  -r--  crwu  -r--  -r--  -r--  -r--
-sale.funnel.robot              ----  ----  ----  -r--  -r--  -r--  -r--  -r--  crwu  ----  ----  ----  -r--
-sale.funnel.robot.run          ----  ----  ----  -r--  -r--  -r--  -r--  -r--  -r--  ----  ----  ----  -r--
+sale.funnel.robot              ----  ----  ----  -r--  -r--  -r--  -r--  -r--  crwu  ----  -r--  crwu  -r--
+sale.funnel.robot.run          ----  ----  ----  -r--  -r--  -r--  -r--  -r--  -r--  ----  -r--  -r--  -r--
 sale.order.role.user           ----  ----  ----  crwu  crwu  crwu  crwu  crwu  crwu  ----  ----  ----  crwu
 project.service.type           ----  -r--  -r--  -r--  -r--  -r--  -r--  -r--  -r--  -r--  -r--  crwu  -r--
 project.sla.policy             ----  ----  ----  ----  ----  ----  ----  ----  ----  ----  -r--  crwu  ----
@@ -50,6 +50,9 @@ sale.target                    ----  ----  ----  ----  ----  ----  -r--  -r--  c
 sale.funnel.report             ----  ----  ----  ----  ----  ----  -r--  -r--  -r--  ----  ----  ----  -r--
 sale.forecast.report           ----  ----  ----  ----  ----  ----  -r--  -r--  -r--  ----  ----  ----  -r--
 sale.kpi.report                ----  ----  ----  ----  ----  ----  -r--  -r--  -r--  ----  ----  ----  -r--
+sale.source.report             ----  ----  ----  ----  ----  ----  -r--  -r--  -r--  ----  ----  ----  -r--
+project.service.report         ----  ----  ----  ----  ----  ----  ----  ----  ----  ----  -r--  -r--  ----
+sale.intake.throttle           ----  ----  ----  ----  ----  ----  ----  ----  ----  ----  ----  ----  ----
 sale.order.lost                ----  ----  ----  crw-  crw-  crw-  crw-  crw-  crw-  ----  ----  ----  crw-
 sale.order.dry.run             ----  ----  ----  crw-  crw-  crw-  crw-  crw-  crw-  ----  ----  ----  crw-
 sale.funnel.robot.copy         ----  ----  ----  ----  ----  ----  ----  ----  crw-  ----  ----  ----  ----
@@ -81,8 +84,8 @@ e_usr  o1,o2,un  o1,o2,un  o1        ra        r1        o1,o2,un  o1,o2,un  o1,
 e_all  A         A         o1,ot     ra        r1,r2     A         A         A
 e_mgr  A         A         o1,ot     ra        r1,r2     A         A         A
 acct   A         denied    denied    denied    none      denied    denied    denied
-svc    A         denied    denied    denied    r1,r2     denied    denied    denied
-svc_m  A         denied    denied    denied    r1,r2     denied    denied    denied
+svc    A         denied    none      denied    r1,r2     denied    denied    denied
+svc_m  A         denied    none      denied    r1,r2     denied    denied    denied
 co_b   b         b         none      rb        none      b         b         b
 """
 # fmt: on

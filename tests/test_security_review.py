@@ -5,11 +5,12 @@
   ``+`` on text, or ``str.format``: SQL goes through ``odoo.tools.SQL`` with its parameters;
 - nothing the user writes is evaluated as code: no ``eval``/``exec``/``safe_eval`` (conditions and segments are
   parsed as literals, templates rendered by mail's engine as their author);
-- no public or portal route: the addon has no controller, and what the portal page shows of a deal
-  (``_get_portal_progress``) holds no amount, ranking, nor anything of another deal.
+- every route is reviewed (the website form and the portal's service request, with their protection), and what the
+  portal page shows of a deal (``_get_portal_progress``) holds no amount, ranking, nor anything of another deal.
 """
 
 import ast
+import importlib
 import io
 import re
 import tokenize
@@ -132,13 +133,39 @@ class TestSecurityReview(ErpCrmCommon):
         found = [line for path in addon_python_files() for line in formatted_sql_and_eval(*_source(path))]
         self.assertFalse(found, "\n".join(found))
 
-    def test_no_public_route(self):
-        """No controller: the customer reaches erp_crm only through Odoo's own portal order page."""
-        self.assertFalse((ADDON / "controllers").exists())
-        routes = [
-            f"{path.relative_to(ADDON)}" for path in addon_python_files() if "http.route" in path.read_text("utf-8")
+    def test_every_route_is_reviewed(self):
+        """The addon's routes are the two reviewed ones, with their protection: a new route, or a route losing its
+        CSRF check or gaining a session, fails here until it is reviewed (and tested as its attacker would call it).
+
+        - ``/erp_crm/intake``: the website form (public, no CSRF since external sites cannot hold Odoo's token):
+          the funnel's secret token, a rate limit per address held in PostgreSQL, the same answer whatever
+          happened (``tests/test_intake_web.py``);
+        - ``/my/orders/<id>/service_request``: Odoo's portal (CSRF checked), the order's own customer only, 404 for
+          anyone else (``tests/test_service_portal.py``).
+        """
+        reviewed = {
+            "/erp_crm/intake": {"auth": "public", "csrf": False, "methods": ["POST"], "save_session": False},
+            "/my/orders/<int:order_id>/service_request": {"auth": "public", "csrf": True, "methods": ["POST"]},
+        }
+        routes = {}
+        for path in sorted((ADDON / "controllers").glob("*.py")):
+            module = importlib.import_module(f"odoo.addons.erp_crm.controllers.{path.stem}")
+            for cls in vars(module).values():
+                if isinstance(cls, type) and cls.__module__ == module.__name__:
+                    for method in vars(cls).values():
+                        routing = getattr(method, "original_routing", None)
+                        if routing:
+                            for url in routing["routes"]:
+                                routes[url] = routing
+        self.assertEqual(set(routes), set(reviewed), "routes of the addon")
+        for url, expected in reviewed.items():
+            self.assertEqual({key: routes[url].get(key, True) for key in expected}, expected, url)
+        outside = [
+            f"{path.relative_to(ADDON)}"
+            for path in addon_python_files()
+            if "http.route" in path.read_text("utf-8") and path.parent.name != "controllers"
         ]
-        self.assertFalse(routes)
+        self.assertFalse(outside, "routes live in controllers/")
 
     def test_portal_page_shows_no_amount_ranking_nor_other_deals(self):
         """What the portal order page adds (the progress) names stages and dates of this deal only."""
