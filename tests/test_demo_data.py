@@ -149,6 +149,7 @@ class TestDemoData(TransactionCase):
         self.assertEqual(activity.summary, "Call the customer and plan the technician's visit")
         self.assertEqual(activity.create_uid, self.env.ref("base.user_root"))
         self.assertGreater(activity.deadline_at, leak.robot_run_ids.sorted("id")[-1].entered_at)
+
     def test_demo_customers_are_ranked_into_classes_and_segments(self):
         """The demo customers' invoice history ranks them: A, B and C customers and several segments."""
         company = self.env.ref("erp_crm.res_company_demo_fensterbau")
