@@ -51,6 +51,29 @@ TASK_ROLES = [
 ]
 
 
+def condition_domain(record, text):
+    """A condition a user wrote (robot condition, trigger condition) as a Domain, with ``uid``, ``today`` and
+    ``now`` for the current user and moment (see :func:`parse_condition`); TRUE when there is none."""
+    if not text:
+        return Domain.TRUE
+    now = fields.Datetime.now()
+    placeholders = {
+        "uid": record.env.uid,
+        "today": fields.Date.to_string(fields.Date.context_today(record, now)),
+        "now": fields.Datetime.to_string(now),
+    }
+    return parse_condition(text, placeholders)
+
+
+def check_condition(condition, model, message):
+    """Validate ``condition`` (a callable returning the Domain) on ``model``; a parse or field error is the user's
+    input: a ValidationError made by ``message(error)``."""
+    try:
+        condition().validate(model)
+    except Exception as error:  # noqa: BLE001 - any parse or field error is the user's input
+        raise ValidationError(message(error)) from error
+
+
 def parse_condition(text, placeholders):
     """The condition ``text`` as a Domain: literal values and the placeholders only, nothing is evaluated.
 
@@ -378,16 +401,15 @@ class SaleFunnelRobot(models.Model):
     @api.constrains("filter_domain")
     def _check_filter_domain(self):
         for robot in self.filtered("filter_domain"):
-            try:
-                robot._get_condition().validate(self.env[robot._get_record_model()])
-            except Exception as error:  # noqa: BLE001 - any parse or field error is the user's input
-                raise ValidationError(
-                    self.env._(
-                        "Condition: the condition of robot “%(robot)s” cannot be read (%(error)s).",
-                        robot=robot.name,
-                        error=error,
-                    )
-                ) from error
+            check_condition(
+                robot._get_condition,
+                self.env[robot._get_record_model()],
+                lambda error, robot=robot: self.env._(
+                    "Condition: the condition of robot “%(robot)s” cannot be read (%(error)s).",
+                    robot=robot.name,
+                    error=error,
+                ),
+            )
 
     @api.constrains("role_id", "stage_id")
     def _check_role_funnel(self):
@@ -542,17 +564,9 @@ class SaleFunnelRobot(models.Model):
         return runs[self._run_record_field()]
 
     def _get_condition(self):
-        """The robot's condition as a Domain (see :func:`parse_condition`); placeholders for the current user."""
+        """The robot's condition as a Domain (see :func:`condition_domain`)."""
         self.ensure_one()
-        if not self.filter_domain:
-            return Domain.TRUE
-        now = fields.Datetime.now()
-        placeholders = {
-            "uid": self.env.uid,
-            "today": fields.Date.to_string(fields.Date.context_today(self, now)),
-            "now": fields.Datetime.to_string(now),
-        }
-        return parse_condition(self.filter_domain, placeholders)
+        return condition_domain(self, self.filter_domain)
 
     @api.model
     def _get_planning_fields(self):

@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.fields import Domain
 
-from .sale_funnel_robot import parse_condition
+from .sale_funnel_robot import check_condition, condition_domain
 
 STAGE_KINDS = [("open", "Open"), ("won", "Won"), ("lost", "Lost")]
 STAGE_TRIGGERS = [
@@ -199,16 +198,15 @@ class SaleFunnelStage(models.Model):
                 )
             if not stage.trigger_domain:
                 continue
-            try:
-                stage._get_trigger_condition().validate(self.env["sale.order"])
-            except Exception as error:  # noqa: BLE001 - any parse or field error is the user's input
-                raise ValidationError(
-                    self.env._(
-                        "Only for Deals Matching: the condition of stage “%(stage)s” cannot be read (%(error)s).",
-                        stage=stage.name,
-                        error=error,
-                    )
-                ) from error
+            check_condition(
+                stage._get_trigger_condition,
+                self.env["sale.order"],
+                lambda error, stage=stage: self.env._(
+                    "Only for Deals Matching: the condition of stage “%(stage)s” cannot be read (%(error)s).",
+                    stage=stage.name,
+                    error=error,
+                ),
+            )
 
     @api.constrains("trigger", "trigger_task_stage_id")
     def _check_trigger_task_stage(self):
@@ -282,15 +280,7 @@ class SaleFunnelStage(models.Model):
         """The trigger's condition as a Domain, parsed as robot conditions are (literals and placeholders only,
         nothing evaluated); TRUE when the trigger applies to every deal."""
         self.ensure_one()
-        if not self.trigger_domain:
-            return Domain.TRUE
-        now = fields.Datetime.now()
-        placeholders = {
-            "uid": self.env.uid,
-            "today": fields.Date.to_string(fields.Date.context_today(self, now)),
-            "now": fields.Datetime.to_string(now),
-        }
-        return parse_condition(self.trigger_domain, placeholders)
+        return condition_domain(self, self.trigger_domain)
 
     def _get_deal_counts(self):
         """Number of deals per stage, in one grouped query."""

@@ -1,4 +1,8 @@
+from psycopg2.errors import SerializationFailure
+
 from odoo.tools import SQL
+
+CLAIM_ATTEMPTS = 3
 
 
 def claim_batch(model, domain, limit, order=None, share=()):
@@ -12,6 +16,9 @@ def claim_batch(model, domain, limit, order=None, share=()):
     twice. ``share`` names many2one fields whose target rows are locked too (``FOR SHARE SKIP LOCKED``): a record
     whose target another transaction is changing (a deal leaving the stage of a delayed robot) waits for the next
     run, and a change of the target waits for this batch to commit.
+
+    Call it at a batch boundary, as the crons do: when another worker committed rows of the queue after this
+    transaction began, the work done so far is committed and the queue read again.
     """
     query = model._search(domain, order=order, limit=limit)
     if query.is_empty():
@@ -22,5 +29,18 @@ def claim_batch(model, domain, limit, order=None, share=()):
         field = model._fields[fname]
         alias = query.join(table, fname, model.env[field.comodel_name]._table, "id", fname)
         locks.append(SQL("FOR SHARE OF %s SKIP LOCKED", SQL.identifier(alias)))
-    rows = model.env.execute_query(SQL("%s %s", query.select(), SQL(" ").join(locks)))
-    return model.browse(id_ for [id_] in rows)
+    statement = SQL("%s %s", query.select(), SQL(" ").join(locks))
+    cr = model.env.cr
+    for attempt in range(CLAIM_ATTEMPTS):
+        try:
+            with cr.savepoint(flush=False):
+                rows = model.env.execute_query(statement)
+            return model.browse(id_ for [id_] in rows)
+        except SerializationFailure:
+            # SKIP LOCKED skips rows locked now; a row another worker changed and committed after this transaction's
+            # snapshot cannot be locked under repeatable read. Crons claim at a batch boundary (their work so far is
+            # complete): commit it and look at the queue again on a fresh snapshot.
+            if attempt == CLAIM_ATTEMPTS - 1:
+                raise
+            cr.commit()
+    return model.browse()
