@@ -17,8 +17,9 @@ def claim_batch(model, domain, limit, order=None, share=()):
     whose target another transaction is changing (a deal leaving the stage of a delayed robot) waits for the next
     run, and a change of the target waits for this batch to commit.
 
-    Call it at a batch boundary, as the crons do: when another worker committed rows of the queue after this
-    transaction began, the work done so far is committed and the queue read again.
+    Call it at a batch boundary, as the crons do (their batches committed by ``_commit_progress``): when another
+    worker committed rows of the queue after this transaction began, the transaction is rolled back and the queue
+    read again.
     """
     query = model._search(domain, order=order, limit=limit)
     if query.is_empty():
@@ -33,14 +34,14 @@ def claim_batch(model, domain, limit, order=None, share=()):
     cr = model.env.cr
     for attempt in range(CLAIM_ATTEMPTS):
         try:
-            with cr.savepoint(flush=False):
-                rows = model.env.execute_query(statement)
+            rows = model.env.execute_query(statement)
             return model.browse(id_ for [id_] in rows)
         except SerializationFailure:
             # SKIP LOCKED skips rows locked now; a row another worker changed and committed after this transaction's
-            # snapshot cannot be locked under repeatable read. Crons claim at a batch boundary (their work so far is
-            # complete): commit it and look at the queue again on a fresh snapshot.
+            # snapshot cannot be locked under repeatable read. Crons claim at a batch boundary, their earlier
+            # batches committed (``_commit_progress``): roll back the failed statement and read the queue again on a
+            # fresh snapshot (no savepoint: it would cost two queries on every claim).
             if attempt == CLAIM_ATTEMPTS - 1:
                 raise
-            cr.commit()
+            cr.rollback()
     return model.browse()
