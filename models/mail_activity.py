@@ -93,7 +93,7 @@ class MailActivity(models.Model):
         while activities := claim_batch(self, new, batch_size, order="id"):
             for user, user_activities in activities.filtered("user_id").grouped("user_id").items():
                 user_activities._erp_crm_send_digest(
-                    user.partner_id, self.env._("%(count)s new activities on deals", count=len(user_activities))
+                    user.partner_id, self.env._("%(count)s new activities from robots", count=len(user_activities))
                 )
             activities.write({"assignee_notified_at": now})
             if not self.env["ir.cron"]._commit_progress(len(activities)):
