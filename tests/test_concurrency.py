@@ -379,9 +379,9 @@ class TestConcurrency(TransactionCase):
             self.assertTrue(all(activities.mapped("overdue_notified_at")))
             partner = env["res.users"].browse(self.user_id).partner_id
             subjects = env["mail.message"].search([("partner_ids", "in", partner.ids)]).mapped("subject")
-            for kind in ("new", "overdue"):
-                counted = sum(int(s.split()[0]) for s in subjects if s.endswith(f"{kind} activities on deals"))
-                self.assertEqual(counted, 12, f"each activity in one {kind} digest")
+            for kind in ("new activities from robots", "overdue activities on deals"):
+                counted = sum(int(s.split()[0]) for s in subjects if s.endswith(kind))
+                self.assertEqual(counted, 12, f"each activity in one digest of {kind}")
 
     # ------------------------------------------------------------
     # The SLA queue
