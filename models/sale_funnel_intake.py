@@ -1,7 +1,7 @@
 import hmac
 import secrets
 
-from odoo import api, fields, models
+from odoo import fields, models
 
 # Compared against when no funnel answers, so that an unknown funnel costs the same compare as a bad token.
 _NO_TOKEN = secrets.token_urlsafe(32)
@@ -13,7 +13,8 @@ class SaleFunnel(models.Model):
     ``/erp_crm/intake`` with the funnel's secret token (see ``controllers/intake.py``)."""
 
     _name = "sale.funnel"
-    _inherit = ["mail.alias.mixin", "sale.funnel"]
+    # sale.funnel first: its input guard checks the values before mail.alias.mixin creates the alias from them
+    _inherit = ["sale.funnel", "mail.alias.mixin"]
 
     alias_id = fields.Many2one(help="Emails sent to this address become deals in the funnel's first stage.")
     intake_token = fields.Char(
@@ -34,16 +35,7 @@ class SaleFunnel(models.Model):
     # ORM
     # ------------------------------------------------------------
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        # mail.alias.mixin creates the alias from the values before the funnel's own create: refuse malformed ones
-        # (a choice of the alias, an alias domain given as text) with the field's name before it reads them.
-        for vals in vals_list:
-            self._erp_crm_check_values(vals)
-        return super().create(vals_list)
-
     def write(self, vals):
-        self._erp_crm_check_values(vals)
         # The alias always brings its emails into this funnel and nothing else: its defaults are the funnel's to
         # set (see _alias_get_creation_values), never a user's (they are applied under the gateway's sudo).
         return super().write({fname: value for fname, value in vals.items() if fname != "alias_defaults"})
