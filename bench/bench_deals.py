@@ -4,11 +4,9 @@ Run through bench/run, which passes the Odoo options (-d, --addons-path, --db_*)
 """
 
 import os
-import statistics
 import sys
-import time
 
-from benchlib import admin_env
+from benchlib import admin_env, measure
 
 from odoo.fields import Command
 
@@ -65,20 +63,6 @@ def ensure_data(env):
     return funnel
 
 
-def measure(env, func):
-    """Median seconds and queries of func over REPEAT runs with cold record caches."""
-    times, queries = [], []
-    for _run in range(REPEAT):
-        env.invalidate_all()
-        before = env.cr.sql_log_count
-        start = time.perf_counter()
-        func()
-        env.flush_all()
-        times.append(time.perf_counter() - start)
-        queries.append(env.cr.sql_log_count - before)
-    return statistics.median(times), min(queries)
-
-
 def main():
     with admin_env() as env:
         # importable once the registry has set up the addons path
@@ -103,13 +87,13 @@ def main():
         results = [
             (
                 "kanban: Deals vs Odoo quotation kanban (grouped by stage, 80 cards/column)",
-                measure(env, lambda: open_stage_kanban(env["sale.order"], domain, ours_spec)),
-                measure(env, lambda: open_stage_kanban(env["sale.order"], domain, odoo_spec)),
+                measure(env, lambda: open_stage_kanban(env["sale.order"], domain, ours_spec), REPEAT),
+                measure(env, lambda: open_stage_kanban(env["sale.order"], domain, odoo_spec), REPEAT),
             ),
             (
                 "write: stage move vs tracked title write (one deal)",
-                measure(env, move_stage),
-                measure(env, write_title),
+                measure(env, move_stage, REPEAT),
+                measure(env, write_title, REPEAT),
             ),
         ]
     print(f"erp_crm bench on {DEALS} deals, median of {REPEAT} runs")

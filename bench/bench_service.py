@@ -35,7 +35,7 @@ import sys
 import time
 from unittest.mock import patch
 
-from benchlib import admin_env
+from benchlib import admin_env, measure
 
 from odoo.fields import Command
 from odoo.tools import SQL
@@ -201,20 +201,6 @@ def run_cron(env, max_batches):
     return batches, time.perf_counter() - start, env.cr.sql_log_count - before
 
 
-def measure(env, func):
-    """Median seconds and fewest queries of func over REPEAT runs with cold record caches."""
-    times, queries = [], []
-    for _run in range(REPEAT):
-        env.invalidate_all()
-        before = env.cr.sql_log_count
-        start = time.perf_counter()
-        func()
-        env.flush_all()
-        times.append(time.perf_counter() - start)
-        queries.append(env.cr.sql_log_count - before)
-    return statistics.median(times), min(queries)
-
-
 def report_batches(label, batches):
     steady = batches[1:] or batches  # the first batch also carries the run's start
     queries = [q for _s, q, _n in steady]
@@ -249,7 +235,9 @@ def main():
             spec = task_kanban_read_spec(env, view)
             bar = task_kanban_progress_bar(env, view)
             kanbans.append(
-                measure(env, lambda p=project, s=spec, b=bar: open_task_kanban(tasks, p, s, b, CARDS_PER_COLUMN))
+                measure(
+                    env, lambda p=project, s=spec, b=bar: open_task_kanban(tasks, p, s, b, CARDS_PER_COLUMN), REPEAT
+                )
             )
 
         idle, idle_s, idle_q = run_cron(env, SLA_BATCHES)

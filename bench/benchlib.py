@@ -1,6 +1,8 @@
 """Shared start-up of the benchmarks: Odoo options from the command line, one registry cursor."""
 
+import statistics
 import sys
+import time
 from contextlib import contextmanager
 
 import odoo
@@ -20,3 +22,17 @@ def admin_env(commit=False):
         yield env(user=env.ref("base.user_admin"))
         if not commit:
             cr.rollback()
+
+
+def measure(env, func, repeat):
+    """Median seconds and fewest queries of func over ``repeat`` runs with cold record caches."""
+    times, queries = [], []
+    for _run in range(repeat):
+        env.invalidate_all()
+        before = env.cr.sql_log_count
+        start = time.perf_counter()
+        func()
+        env.flush_all()
+        times.append(time.perf_counter() - start)
+        queries.append(env.cr.sql_log_count - before)
+    return statistics.median(times), min(queries)
