@@ -78,7 +78,7 @@ class ProjectTask(models.Model):
         # the rights of the user who moved the request; what they render or evaluate was checked for its author when
         # the robot was saved (see sale.funnel.robot).
         runs = robots.with_env(requests.env).sudo()._plan_runs(requests.sudo(), entries)
-        runs.filtered(lambda run: run.state == "planned" and run.planned_at <= now)._execute()
+        runs._execute_with_move()
 
     # ------------------------------------------------------------
     # Hooks of the robot engine (see sale.order for deals)

@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date, format_datetime
 
-from ..tools import DOOR_FIELDS
+from ..tools import CONCURRENCY_ERRORS, DOOR_FIELDS
 from .res_company import TIME_UNITS
 
 _logger = logging.getLogger(__name__)
@@ -143,6 +143,13 @@ class SaleFunnelRobot(models.Model):
     )
     delay_amount = fields.Integer(string="Delay", help="Wait this long after the deal entered the stage.")
     delay_unit = fields.Selection(TIME_UNITS, default="minutes", required=True)
+    run_in_background = fields.Boolean(
+        string="In the Background",
+        help="Run right after the move, in the robots' scheduled action, instead of inside the move: whoever moves "
+        "the deal does not wait for the robot's work, which appears a few seconds later. The robot still runs once "
+        "per stage entry, also when the deal moves on meanwhile. Robots with a delay always run in the background "
+        "(and not when the deal left the stage first).",
+    )
     reentry = fields.Selection(
         REENTRY_POLICIES,
         string="On Re-entry",
@@ -238,15 +245,17 @@ class SaleFunnelRobot(models.Model):
         for robot in self:
             robot.record_model = "project.task" if robot.task_stage_id else "sale.order"
 
-    @api.depends("delay_amount", "delay_unit")
+    @api.depends("delay_amount", "delay_unit", "run_in_background")
     def _compute_timing_display(self):
         units = dict(self._fields["delay_unit"]._description_selection(self.env))
         for robot in self:
-            robot.timing_display = (
-                self.env._("After %(amount)s %(unit)s", amount=robot.delay_amount, unit=units[robot.delay_unit].lower())
-                if robot.delay_amount
-                else self.env._("At once")
-            )
+            if robot.delay_amount:
+                unit = units[robot.delay_unit].lower()
+                robot.timing_display = self.env._("After %(amount)s %(unit)s", amount=robot.delay_amount, unit=unit)
+            elif robot.run_in_background:
+                robot.timing_display = self.env._("Right after, in the background")
+            else:
+                robot.timing_display = self.env._("At once")
 
     @api.depends("kind", "deadline_mode", "deadline_amount", "deadline_unit", "deadline_field_id")
     def _compute_deadline_display(self):
@@ -590,7 +599,8 @@ class SaleFunnelRobot(models.Model):
         ``orders`` are deals or service requests (the robots' model); ``entries`` maps each one to its stage
         entry (a deal's stage-history row, a request's entry number, see ``_erp_crm_robot_entry_values``). One run
         per robot and stage entry; skipped runs are logged with their reason, so that admins see why something did
-        not fire. Runs planned later trigger the delayed-robot cron at their time.
+        not fire. Runs planned later, and those of robots that run in the background, wake the delayed-robot cron
+        at their time.
         """
         Run = self.env["sale.funnel.robot.run"]
         record_field = self[:1]._run_record_field() if self else "order_id"
@@ -610,6 +620,8 @@ class SaleFunnelRobot(models.Model):
             deals = orders.filtered(lambda o, s=stage: o.stage_id == s)
             try:
                 matching, error = robot._filter_deals(deals), None
+            except CONCURRENCY_ERRORS:
+                raise
             except Exception as exc:  # noqa: BLE001 - a condition saved before it was checked: logged, never run
                 matching, error = deals.browse(), exc
             for order in deals:
@@ -635,7 +647,12 @@ class SaleFunnelRobot(models.Model):
         if any(vals["state"] == "failed" for vals in vals_list):
             runs.filtered(lambda run: run.state == "failed")._alert_funnel_manager()
         now = fields.Datetime.now()
-        later = {vals["planned_at"] for vals in vals_list if vals["state"] == "planned" and vals["planned_at"] > now}
+        background = set(self.filtered("run_in_background").ids)
+        later = {
+            max(vals["planned_at"], now)
+            for vals in vals_list
+            if vals["state"] == "planned" and (vals["planned_at"] > now or vals["robot_id"] in background)
+        }
         if later:
             runs._trigger_cron_at(sorted(later))
         return runs
@@ -736,6 +753,8 @@ class SaleFunnelRobot(models.Model):
             return self.env._("Would fail: %(error)s", error=str(error) or error.__class__.__name__)
         if self.delay_amount:
             return self.env._("At %(when)s: %(what)s", when=self._format_when(when), what=text)
+        if self.run_in_background:
+            return self.env._("Right after the move, in the background: %(what)s", what=text)
         return text
 
     def _preview_deadline(self, order, when):

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.fields import Domain
 
-from ..tools import claim_batch
+from ..tools import CONCURRENCY_ERRORS, claim_batch
 
 _logger = logging.getLogger(__name__)
 
@@ -69,7 +69,8 @@ class SaleFunnelRobotRun(models.Model):
         return self.entered_at if self.robot_id.task_stage_id else self.history_id.date_in
 
     def _has_left_stage(self):
-        """The record left the run's stage entry (a delayed run is then cancelled)."""
+        """The record left the run's stage entry (a delayed run is then cancelled; a background one still runs:
+        it is the entry's work, only done after the move)."""
         self.ensure_one()
         if self.robot_id.task_stage_id:
             return self.task_id.erp_crm_stage_entry != self.task_entry
@@ -79,6 +80,14 @@ class SaleFunnelRobotRun(models.Model):
     # EXECUTION
     # ------------------------------------------------------------
 
+    def _execute_with_move(self):
+        """Run, inside the stage move, the planned runs due now, except those of robots that run in the background
+        (``_plan_runs`` woke the cron for them)."""
+        now = fields.Datetime.now()
+        self.filtered(
+            lambda run: run.state == "planned" and run.planned_at <= now and not run.robot_id.run_in_background
+        )._execute()
+
     def _execute(self):
         """Run planned runs robot by robot; a failing robot is logged and never undoes the stage move.
 
@@ -86,7 +95,7 @@ class SaleFunnelRobotRun(models.Model):
         (and a failing batch deal by deal) in their own savepoints, so that the others still get done.
         """
         now = fields.Datetime.now()
-        left = self.filtered(lambda run: run._has_left_stage())
+        left = self.filtered(lambda run: run.robot_id.delay_amount and run._has_left_stage())
         for requests, left_runs in left.grouped(lambda run: bool(run.task_id)).items():
             message = (
                 self.env._("The request left the stage first.")
@@ -95,11 +104,18 @@ class SaleFunnelRobotRun(models.Model):
             )
             left_runs.write({"state": "cancelled", "done_at": now, "message": message})
         batches = (self - left).sorted(lambda r: (r.robot_id.sequence, r.robot_id.id)).grouped("robot_id")
+        if not batches:
+            return
+        # The move's own pending writes reach the database first, outside the robots' error handling: a conflict
+        # with another transaction there is the request's to retry, not a robot's failure.
+        self.env.cr.flush()
         try:
             with self.env.cr.savepoint():
                 results = {}
                 for robot, runs in batches.items():
                     results.update(robot._execute(runs))
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception:  # noqa: BLE001 - replayed below, robot by robot, to isolate the failure
             results = {}
             for robot, runs in batches.items():
@@ -111,6 +127,8 @@ class SaleFunnelRobotRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 return robot._execute(self)
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception as error:  # noqa: BLE001 - logged for the user on the deal
             if len(self) > 1:
                 results = {}
@@ -164,22 +182,30 @@ class SaleFunnelRobotRun(models.Model):
 
     @api.model
     def _cron_run_due_robots(self, batch_size=200):
-        """Run delayed robots whose time has come, in batches with committed progress, within the cron's time."""
+        """Run delayed and background robots whose time has come, in batches with committed progress, within the
+        cron's time. Runs left because a user held their record are reported as remaining: the cron comes back for
+        them at once (``ir.cron`` reschedules a partly done job as soon as possible)."""
         due = Domain([("state", "=", "planned"), ("planned_at", "<=", fields.Datetime.now())])
         # Runs another transaction holds, or whose deal (stage entry) or request is being moved right now, wait for
         # the next run. One queue per kind of record: a row lock cannot reach the empty side of an outer join.
+        # The deal itself is held too: a run whose deal a user is moving right now waits for the next batch, and a
+        # move waits for the batch whose robots write on its deal (instead of the two waiting for each other).
         queues = [
-            (due & Domain("history_id", "!=", False), "history_id"),
-            (due & Domain("task_id", "!=", False), "task_id"),
+            (due & Domain("history_id", "!=", False), ("history_id", "order_id")),
+            (due & Domain("task_id", "!=", False), ("task_id",)),
         ]
-        for domain, entry_field in queues:
-            while runs := claim_batch(self, domain, batch_size, order="planned_at, id", share=(entry_field,)):
-                runs._execute()
+        for domain, held in queues:
+            while runs := claim_batch(self, domain, batch_size, order="planned_at, id", share=held):
+                # as in the move: ERP events the robots fire are applied once all robots of the batch ran
+                with self.env["sale.order"]._erp_crm_events_deferred(runs) as deferred_runs:
+                    deferred_runs._execute()
                 remaining = self.search_count(due)
                 if not self.env["ir.cron"]._commit_progress(len(runs), remaining=remaining):
                     return
                 if not self.search_count(domain, limit=1):
                     break
+        if remaining := self.search_count(due):
+            self.env["ir.cron"]._commit_progress(remaining=remaining)
 
     def _trigger_cron_at(self, moments):
         """Wake the delayed-robot cron at each moment (one trigger per distinct time, created in one batch)."""

@@ -455,8 +455,7 @@ class SaleOrder(models.Model):
             # other people), whatever the rights of the user who moved the deal; what they render or evaluate was
             # checked for its author when the robot was saved (see sale.funnel.robot).
             runs = robots.with_env(deals.env).sudo()._plan_runs(deals.sudo(), entries)
-            now = fields.Datetime.now()
-            runs.filtered(lambda run: run.state == "planned" and run.planned_at <= now)._execute()
+            runs._execute_with_move()
 
     # Hooks of the robot engine (sale.funnel.robot asks the records it works on; project.task answers for requests)
 

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools import CONCURRENCY_ERRORS
 from .sale_order_fulfilment import percent_reached
 
 _logger = logging.getLogger(__name__)
@@ -156,6 +157,8 @@ class SaleOrder(models.Model):
         condition that no longer reads, e.g. a field removed since it was saved, matches no deal and is logged)."""
         try:
             return self.filtered_domain(stage._get_trigger_condition())
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception:  # noqa: BLE001 - a condition saved before it was checked: moves nothing, never fails the event
             _logger.warning("Stage %s: its trigger condition cannot be read", stage.id, exc_info=True)
             return self.browse()

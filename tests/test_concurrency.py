@@ -119,6 +119,10 @@ class TestConcurrency(TransactionCase):
             cr.execute("RESET lock_timeout")
             cr.commit()
 
+    def _delete_deals(self, deal_ids):
+        with self._committed_env() as env:
+            env["sale.order"].browse(deal_ids).unlink()
+
     def _new_deals(self, count):
         with self._committed_env() as env:
             deals = env["sale.order"].create(
@@ -200,6 +204,34 @@ class TestConcurrency(TransactionCase):
             self.assertEqual(
                 rows.mapped("stage_id").ids, [self.stage_ids[s] for s in ("new", "measure", "quote")], "no lost move"
             )
+            runs = self._assert_robots_once(env, deal_id)
+            self.assertEqual(runs.mapped("state"), ["done"] * 3)
+
+    @mute_logger("odoo.sql_db")  # the conflicts the test makes are logged as bad queries before the retry
+    def test_conflict_met_when_the_robots_start_replays_the_move(self):
+        """Another user changed the deal after this move began: PostgreSQL refuses the move's write when it reaches
+        the database, as the robots start. The conflict is the request's, not a robot's failure: ``retrying``
+        replays the move on the committed state and the robots run once, none logged as failed."""
+        [deal_id] = self._new_deals(1)
+        self.addCleanup(self._delete_deals, [deal_id])  # its activity would be in the next test's digests
+        attempts = []
+        with self.registry.cursor() as cr1, self.registry.cursor() as cr2:
+            env1 = api.Environment(cr1, self.user_id, {})
+            env2 = api.Environment(cr2, self.user_id, {})
+
+            def move():
+                attempts.append(env2["sale.order"].browse(deal_id).title)  # the move's snapshot is taken
+                if len(attempts) == 1:
+                    env1["sale.order"].browse(deal_id).write({"title": "Changed by a colleague"})
+                    cr1.commit()
+                env2["sale.order"].browse(deal_id).write({"stage_id": self.stage_ids["measure"]})
+
+            retrying(move, env2)  # commits
+        self.assertEqual(attempts, [False, "Changed by a colleague"], "replayed once, on the committed state")
+        with self._committed_env() as env:
+            deal = env["sale.order"].browse(deal_id)
+            self.assertEqual((deal.title, deal.client_order_ref), ("Changed by a colleague", "MEASURE"))
+            self._assert_history_chained(env, deal_id)
             runs = self._assert_robots_once(env, deal_id)
             self.assertEqual(runs.mapped("state"), ["done"] * 3)
 

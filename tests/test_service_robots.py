@@ -15,7 +15,7 @@ from .test_robot_cron import run_cron
 from .test_robots import RobotCommon
 
 # Queries the three robots (activity, note, field update) add to a move of service requests, for 1 as for 10.
-ROBOT_QUERIES = 30
+ROBOT_QUERIES = 29
 # Friday 6 March 2026 16:00 Berlin + 4 working hours on the Mon-Fri 08:00-18:00 calendar: Monday 10:00 Berlin.
 MONDAY_10_BERLIN = datetime(2026, 3, 9, 9, 0)
 
@@ -103,6 +103,24 @@ class TestServiceRobots(ServiceRobotCommon):
         self.assertNotIn("Robot", mail.body_html, "the customer gets the template's email as it is")
 
         self.assertEqual(request.priority, "1", "the field update (Update Record conversion)")
+
+    def test_background_robot_serves_the_request_right_after_the_move(self):
+        self._robot(
+            self.stage_progress,
+            name="Plan the visit",
+            kind="activity",
+            task_role="project_manager",
+            summary="Plan the technician's visit",
+            run_in_background=True,
+        )
+        with freeze_time(FRIDAY_16_BERLIN):
+            request = self._create_request()
+            request.with_user(self.user_tech).write({"stage_id": self.stage_progress.id})
+            self.assertFalse(self._activities(request), "the technician does not wait for the robot's work")
+            self.assertEqual(request.robot_run_ids.state, "planned")
+            run_cron(self, "erp_crm.ir_cron_run_due_robots")
+        self.assertEqual(request.robot_run_ids.state, "done")
+        self.assertEqual(self._activities(request).user_id, self.user_service_manager)
 
     def test_request_created_in_a_stage_runs_its_robots_with_their_condition(self):
         self._robot(self.stage_new, name="Welcome", kind="note", summary="Request received")

@@ -1,3 +1,3 @@
 from .digest import deal_digest_body, format_minutes
 from .door import BOOKKEEPING_FIELDS, DOOR_FIELDS
-from .queue import claim_batch
+from .queue import CONCURRENCY_ERRORS, claim_batch

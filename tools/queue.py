@@ -1,8 +1,11 @@
-from psycopg2.errors import SerializationFailure
+from psycopg2.errors import DeadlockDetected, LockNotAvailable, SerializationFailure
 
 from odoo.tools import SQL
 
 CLAIM_ATTEMPTS = 3
+# A conflict with another transaction: the whole request (or cron batch) is rolled back and retried by Odoo, never
+# caught as the failure of a piece of work (a robot) that would then go on in an aborted transaction.
+CONCURRENCY_ERRORS = (SerializationFailure, DeadlockDetected, LockNotAvailable)
 
 
 def claim_batch(model, domain, limit, order=None, share=()):
