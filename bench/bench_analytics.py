@@ -7,7 +7,11 @@
       process, as another Odoo worker) against the p95 with no report running (goal: ratio ≤ 1.2), in
       rounds that alternate both, so that the other jobs of a shared machine weigh on both alike. Two
       report loops take turns: one at normal CPU priority, one whose worker and PostgreSQL backend run
-      at the lowest CPU priority (nice 19, as a reporting worker or a read replica would be deployed);
+      at the lowest CPU priority (nice 19, as a reporting worker or a read replica would be deployed). A third
+      loop is the control: a Python loop that only burns CPU (no database, no report) on the same schedule. On a
+      machine with few cores, any process keeping a core busy slows the move; the control shows how much of the
+      slowdown is that alone, and the ratio of the report's p95 to the control's what the analysis adds to it
+      (locks, I/O, buffers);
     - why the move slows down: what the move's backend waits for while the analysis loops beside it,
       sampled from pg_stat_activity (Lock / LWLock / IO waits, or running on a CPU).
 
@@ -40,6 +44,7 @@ MOVES = int(os.environ.get("ERP_CRM_BENCH_ANALYTICS_MOVES", "600"))
 MAX_SECONDS = float(os.environ.get("ERP_CRM_BENCH_ANALYTICS_SECONDS", "600"))
 MAX_LOOPS = int(os.environ.get("ERP_CRM_BENCH_ANALYTICS_LOOPS", "1000"))
 REPEAT = 7
+BUSY_SECONDS = 0.25  # one turn of the control loop (about one analysis)
 ROUNDS = 10
 FUNNEL = "Analytics bench funnel"
 STAGES = [("Call", "open"), ("Measure", "open"), ("Quote", "open"), ("Pay", "open"), ("Make", "open")]
@@ -211,7 +216,8 @@ def report_loop():
     loops = 0
     with admin_env() as env:
         funnel = env["sale.funnel"].search([("name", "=", FUNNEL)], limit=1)
-        if os.environ.get("ERP_CRM_BENCH_ANALYTICS_NICE"):
+        kind = os.environ.get("ERP_CRM_BENCH_ANALYTICS_KIND", "report")
+        if kind == "nice":
             # The lowest CPU priority for this worker and for its PostgreSQL backend (needs root or the
             # server's OS user; on failure the loop says so and the bench reports it).
             backend = env.execute_query(SQL("SELECT pg_backend_pid()"))[0][0]
@@ -226,8 +232,11 @@ def report_loop():
             print(command, flush=True)  # acknowledged: running or paused from now on
             if command == "run":
                 while loops < MAX_LOOPS and time.monotonic() < deadline:
-                    run_report(env, funnel)
-                    env.invalidate_all()
+                    if kind == "busy":
+                        burn_cpu(BUSY_SECONDS)
+                    else:
+                        run_report(env, funnel)
+                        env.invalidate_all()
                     loops += 1
                     if select.select([sys.stdin], [], [], 0)[0]:
                         break
@@ -235,13 +244,21 @@ def report_loop():
     print(loops, flush=True)
 
 
-class ReportLoop:
-    """The parent's handle on the report loop process."""
+def burn_cpu(seconds):
+    """The control loop's work: CPU only, in the Python process, for ``seconds``."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
 
-    def __init__(self, nice=False):
+
+class ReportLoop:
+    """The parent's handle on a background loop process: the report (``kind`` "report", or "nice" at the lowest
+    priority), or the control that only burns CPU ("busy")."""
+
+    def __init__(self, kind="report"):
         self.child = subprocess.Popen(
             [sys.executable, __file__, *sys.argv[1:]],
-            env={**os.environ, "ERP_CRM_BENCH_ANALYTICS_LOOP": "1", "ERP_CRM_BENCH_ANALYTICS_NICE": nice and "1" or ""},
+            env={**os.environ, "ERP_CRM_BENCH_ANALYTICS_LOOP": "1", "ERP_CRM_BENCH_ANALYTICS_KIND": kind},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -311,12 +328,13 @@ def main():
         move_times(env, deals, stages, 20)  # warm-up
         # Rounds alternate moves alone and moves beside the running analysis, so that the other jobs of a
         # shared machine weigh on both sides alike.
-        alone, busy, busy_nice = [], [], []
-        loop, loop_nice = ReportLoop(), ReportLoop(nice=True)
+        alone, busy, busy_nice, control = [], [], [], []
+        loop, loop_nice, loop_control = ReportLoop(), ReportLoop("nice"), ReportLoop("busy")
         load_before = os.getloadavg()[0]
         for _round in range(ROUNDS):
             loop.send("pause")  # acknowledged once its current analysis is done
             loop_nice.send("pause")
+            loop_control.send("pause")
             alone += move_times(env, deals, stages, MOVES // ROUNDS)
             loop.send("run")
             time.sleep(0.2)  # well into an analysis
@@ -325,21 +343,26 @@ def main():
             loop_nice.send("run")
             time.sleep(0.2)
             busy_nice += move_times(env, deals, stages, MOVES // ROUNDS)
+            loop_nice.send("pause")
+            loop_control.send("run")
+            time.sleep(0.2)
+            control += move_times(env, deals, stages, MOVES // ROUNDS)
         # What the move's backend waits for beside the looping analysis (not timed: the sampler costs CPU too).
         backend = env.execute_query(SQL("SELECT pg_backend_pid()"))[0][0]
         env.cr.commit()
-        loop_nice.send("pause")
+        loop_control.send("pause")
         loop.send("run")
         with WaitSampler(env.cr.dbname, backend) as sampler:
             move_times(env, deals, stages, MOVES // ROUNDS)
         loop.send("pause")
         with WaitSampler(env.cr.dbname, backend) as sampler_alone:
             move_times(env, deals, stages, MOVES // ROUNDS)
-        loops, loops_nice = loop.stop(), loop_nice.stop()
+        loops, loops_nice, loops_control = loop.stop(), loop_nice.stop(), loop_control.stop()
         load_after = os.getloadavg()[0]
         alone_p95, alone_median = p95(alone), statistics.median(alone)
         busy_p95, busy_median = p95(busy), statistics.median(busy)
         nice_p95, nice_median = p95(busy_nice), statistics.median(busy_nice)
+        control_p95, control_median = p95(control), statistics.median(control)
 
     print(f"erp_crm analytics bench on {deals_count} deals and {history} stage-history rows")
     print(f"funnel analysis by stage x month vs bare SQL GROUP BY (same measures), median of {REPEAT} runs")
@@ -357,7 +380,11 @@ def main():
         f" | ratio {busy_p95 / alone_p95:5.2f} (goal <= 1.2) | {loops} analyses ran meanwhile\n"
         f"  report at low priority (nice 19, worker and backend): p95 {nice_p95 * 1000:7.1f} ms"
         f" (median {nice_median * 1000:6.1f}) | ratio {nice_p95 / alone_p95:5.2f} (goal <= 1.2)"
-        f" | {loops_nice} analyses ran meanwhile"
+        f" | {loops_nice} analyses ran meanwhile\n"
+        f"  control, a loop burning CPU only (no database): p95 {control_p95 * 1000:7.1f} ms"
+        f" (median {control_median * 1000:6.1f}) | ratio {control_p95 / alone_p95:5.2f} | {loops_control} turns\n"
+        f"  what the analysis adds beyond keeping a core busy: p95 beside the report / beside the control"
+        f" {busy_p95 / control_p95:5.2f}, at low priority {nice_p95 / control_p95:5.2f}"
     )
     print(f"  the move's backend, while running a statement, beside the analysis: {sampler.summary()}")
     print(f"  the move's backend, while running a statement, alone: {sampler_alone.summary()}")
