@@ -66,14 +66,7 @@ class TestBackgroundRobots(RobotCommon):
         self.assertEqual(deal.stage_id, self.stage_approval, "the robot's work does not move the deal back")
 
     def test_failing_background_robot_is_logged_and_the_others_still_run(self):
-        action = self.env["ir.actions.server"].create(
-            {
-                "name": "Broken",
-                "model_id": self.env["ir.model"]._get_id("sale.order"),
-                "state": "code",
-                "code": "raise UserError('The ERP is on fire')",
-            }
-        )
+        action = self._deal_action("Broken", code="raise UserError('The ERP is on fire')")
         self._robot(
             self.stage_measure,
             name="Broken",

@@ -114,15 +114,7 @@ class TestRobotsLeaveTheDoorAlone(RobotCommon):
         self.assertFalse(self.env["sale.funnel.robot"].search([("kind", "=", "write")]))
 
     def test_update_record_server_action_on_the_stage_is_refused(self):
-        action = self.env["ir.actions.server"].create(
-            {
-                "name": "Jump",
-                "model_id": self.env["ir.model"]._get_id("sale.order"),
-                "state": "object_write",
-                "update_path": "stage_id",
-                "value": str(self.stage_won.id),
-            }
-        )
+        action = self._deal_action("Jump", state="object_write", update_path="stage_id", value=str(self.stage_won.id))
         with self.assertRaisesRegex(ValidationError, "stage_id"):
             self.env["sale.funnel.robot"].with_user(self.user_manager).create(
                 {"name": "Jump", "stage_id": self.stage_call.id, "kind": "server_action", "server_action_id": action.id}

@@ -189,15 +189,7 @@ class TestRobotSecurity(RobotCommon):
         self.assertFalse(self.Robot.search([("name", "=", "Other")]))
 
     def test_server_action_for_administrators_only_is_refused(self):
-        action = self.env["ir.actions.server"].create(
-            {
-                "name": "Admins only",
-                "model_id": self.env["ir.model"]._get_id("sale.order"),
-                "state": "code",
-                "code": "",
-                "group_ids": [self.system_group.id],
-            }
-        )
+        action = self._deal_action("Admins only", code="", group_ids=[self.system_group.id])
         with self.assertRaisesRegex(AccessError, "Admins only"), self.env.cr.savepoint():
             self._as_manager().create(
                 {"name": "Adm", "stage_id": self.stage_call.id, "kind": "server_action", "server_action_id": action.id}

@@ -68,6 +68,13 @@ class RobotCommon(ErpCrmCommon):
         return cls._robot(stage, kind="notify", summary=summary, role_id=role.id, **vals)
 
     @classmethod
+    def _deal_action(cls, name, **vals):
+        """A server action on deals (code by default: ``vals`` give its state and settings)."""
+        return cls.env["ir.actions.server"].create(
+            {"name": name, "model_id": cls.env["ir.model"]._get_id("sale.order"), "state": "code", **vals}
+        )
+
+    @classmethod
     def _write_robot(cls, stage, fname, value, **vals):
         field = cls.env["ir.model.fields"]._get("sale.order", fname)
         vals.setdefault("name", f"Set {fname}")
@@ -261,14 +268,7 @@ class TestRobotKinds(RobotCommon):
 @tagged("erp_crm")
 class TestRobotSafety(RobotCommon):
     def test_failing_robot_keeps_the_move_and_is_logged(self):
-        action = self.env["ir.actions.server"].create(
-            {
-                "name": "Broken",
-                "model_id": self.env["ir.model"]._get_id("sale.order"),
-                "state": "code",
-                "code": "raise UserError('The ERP is on fire')",
-            }
-        )
+        action = self._deal_action("Broken", code="raise UserError('The ERP is on fire')")
         self._robot(self.stage_measure, name="Broken", kind="server_action", server_action_id=action.id, sequence=1)
         self._write_robot(self.stage_measure, "client_order_ref", "OK", name="Reference", sequence=2)
         deal = self._create_deal(title="Keep me")

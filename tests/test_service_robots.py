@@ -56,16 +56,19 @@ class ServiceRobotCommon(ServiceCommon):
 
 @tagged("erp_crm", "erp_crm_service")
 class TestServiceRobots(ServiceRobotCommon):
-    def test_request_entering_a_stage_gets_the_robots_work(self):
-        self._robot(
+    def _visit_robot(self, **vals):
+        """The project manager plans the technician's visit when a request enters *In Progress*."""
+        return self._robot(
             self.stage_progress,
             name="Plan the visit",
             kind="activity",
             task_role="project_manager",
             summary="Plan the technician's visit",
-            deadline_amount=4,
-            deadline_unit="hours",
+            **vals,
         )
+
+    def test_request_entering_a_stage_gets_the_robots_work(self):
+        self._visit_robot(deadline_amount=4, deadline_unit="hours")
         self._robot(self.stage_progress, name="Logbook", kind="note", summary="Work started on the request")
         self._robot(self.stage_progress, name="Tell the customer", kind="email", mail_template_id=self.template.id)
         self._write_robot(self.stage_progress, "priority", "1", name="Star it")
@@ -105,14 +108,7 @@ class TestServiceRobots(ServiceRobotCommon):
         self.assertEqual(request.priority, "1", "the field update (Update Record conversion)")
 
     def test_background_robot_serves_the_request_right_after_the_move(self):
-        self._robot(
-            self.stage_progress,
-            name="Plan the visit",
-            kind="activity",
-            task_role="project_manager",
-            summary="Plan the technician's visit",
-            run_in_background=True,
-        )
+        self._visit_robot(run_in_background=True)
         with freeze_time(FRIDAY_16_BERLIN):
             request = self._create_request()
             request.with_user(self.user_tech).write({"stage_id": self.stage_progress.id})
