@@ -34,6 +34,7 @@ class SaleOrder(models.Model):
         store=True,
         readonly=False,
         index=True,
+        groups="base.group_user",  # staff only: the default tells the customer's class
         help="Defaults from the customer's class when the customer is set.",
     )
     erp_crm_is_reengagement = fields.Boolean(

@@ -255,7 +255,8 @@ class TestAccessMatrix(ErpCrmCommon):
         """The portal customer reads their own order, not their class, segment or the deal's internals."""
         deal = self.deals["o1"].with_user(self.users["ptl"])
         self.assertEqual(deal.read(["name"])[0]["name"], self.deals["o1"].name)
-        for fname in ("erp_crm_abc_class", "erp_crm_rfm_segment", "stage_history_ids", "robot_run_ids", "date_stage"):
+        internals = ("erp_crm_abc_class", "erp_crm_rfm_segment", "priority", "stage_history_ids", "robot_run_ids")
+        for fname in (*internals, "date_stage"):
             with self.subTest(field=fname), self.assertRaises(AccessError):
                 deal.read([fname])
         with self.assertRaises(AccessError):
