@@ -204,8 +204,7 @@ class SaleOrder(models.Model):
         self._check_bookkeeping_untouched(vals_list)
         Funnel = self.env["sale.funnel"]
         now = fields.Datetime.now()
-        for vals in vals_list:
-            stage = self._get_stage_from_vals(vals)
+        for vals, stage in zip(vals_list, self._get_stages_from_vals(vals_list), strict=True):
             self._erp_crm_check_values(vals)  # the stage has its own message; the funnel's id is read below
             if stage and not vals.get("funnel_id"):
                 vals["funnel_id"] = stage.funnel_id.id
@@ -228,7 +227,7 @@ class SaleOrder(models.Model):
     def write(self, vals):
         self._check_bookkeeping_untouched([vals])
         if "stage_id" in vals:
-            self._get_stage_from_vals(vals)
+            self._get_stages_from_vals([vals])
         self._erp_crm_check_values(vals)  # before the funnel's id is read to split the write
         result = True
         for orders, orders_vals in self._split_write_by_funnel(vals):
@@ -261,18 +260,25 @@ class SaleOrder(models.Model):
             )
 
     @api.model
-    def _get_stage_from_vals(self, vals):
-        """The stage a create or write names, refused with a clear message when it is not one stage."""
-        value = vals.get("stage_id")
-        if value is False or value is None:
-            return self.env["sale.funnel.stage"]
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError(self.env._("Stage: %(value)r is not a stage; give the id of one stage.", value=value))
-        # One query that also loads what the door reads of the stage next (its checks, gates and effects).
-        stage = self.env["sale.funnel.stage"].search_fetch([("id", "=", value)], self._get_stage_move_fields())
-        if not stage:
-            raise ValidationError(self.env._("Stage: there is no stage with the id %(value)s.", value=value))
-        return stage
+    def _get_stages_from_vals(self, vals_list):
+        """The stage each of ``vals_list`` names (empty when none), all read in one query that also loads what the
+        door reads of them next (checks, gates, effects); a value that is not one stage is refused clearly."""
+        Stage = self.env["sale.funnel.stage"]
+        ids = set()
+        for vals in vals_list:
+            value = vals.get("stage_id")
+            if value is False or value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValidationError(
+                    self.env._("Stage: %(value)r is not a stage; give the id of one stage.", value=value)
+                )
+            ids.add(value)
+        stages = Stage.search_fetch([("id", "in", list(ids))], self._get_stage_move_fields()) if ids else Stage
+        if missing := ids - set(stages.ids):
+            raise ValidationError(self.env._("Stage: there is no stage with the id %(value)s.", value=min(missing)))
+        by_id = {stage.id: stage for stage in stages}
+        return [by_id.get(vals.get("stage_id"), Stage) for vals in vals_list]
 
     @api.model
     def _get_stage_move_fields(self):
