@@ -14,8 +14,8 @@ Prints, from one run: the full ranking time (`res.partner.ranking._compute_ranki
 invoices, as the daily cron finds them: every customer is ranked again, only changed rows are written), the time of
 the very first ranking (every row inserted), the time of the first ranking of a month (the previous ranking kept
 as the previous month's snapshot: every row copied), the time of the floor (`SUM` of the invoiced amount of the
-same lines grouped by partner), their ratio (goal <= 3), the number of queries of the ranking (constant) and the
-peak memory of this Odoo process (goal < 500 MB).
+same lines grouped by partner), their ratio (goal <= 3), the number of queries of the ranking (constant), the
+peak memory of this Odoo process (goal < 500 MB) and the machine's load average at the end (the figures depend on it).
 Run through bench/run, which passes the Odoo options (-d, --addons-path, --db_*).
 """
 
@@ -155,7 +155,11 @@ def main():
         ranked = Ranking.search_count([("company_id", "=", company.id)])
         classes = dict(Ranking._read_group([("company_id", "=", company.id)], ["abc_class"], ["__count"]))
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"erp_crm ranking bench: {CUSTOMERS} customers, {invoices * LINES_PER_INVOICE} posted invoice lines")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(
+        f"erp_crm ranking bench: {CUSTOMERS} customers, {invoices * LINES_PER_INVOICE} posted invoice lines "
+        f"(load average {load})"
+    )
     print(f"  ranked customers {ranked}, classes {classes}")
     print(
         f"  full ranking {ranking_s * 1000:8.0f} ms {queries:3d} queries | floor (SUM per partner) "

@@ -183,29 +183,60 @@ WITH params AS (
        -- one ranking of a company at a time: a concurrent one waits, then fails to serialise and is retried
        FOR NO KEY UPDATE
 ),
-moves AS (
-    SELECT m.company_id, m.commercial_partner_id AS partner_id, m.move_type, m.invoice_date,
-           m.amount_untaxed_signed AS amount, m.invoice_date >= p.period_start AS in_period
+totals AS (
+    SELECT m.company_id, m.commercial_partner_id AS partner_id,
+           COALESCE(SUM(m.amount_untaxed_signed) FILTER (WHERE m.invoice_date >= p.period_start), 0) AS revenue,
+           COUNT(*) FILTER (WHERE m.invoice_date >= p.period_start AND m.move_type = 'out_invoice') AS frequency,
+           SUM(m.amount_untaxed_signed) AS lifetime_revenue,
+           MIN(m.invoice_date) FILTER (WHERE m.move_type = 'out_invoice') AS first_invoice_date,
+           MAX(m.invoice_date) FILTER (WHERE m.move_type = 'out_invoice') AS last_invoice_date,
+           COUNT(*) FILTER (WHERE m.move_type = 'out_invoice') AS invoice_count
       FROM account_move m
       JOIN params p ON p.company_id = m.company_id
      WHERE m.state = 'posted'
        AND m.move_type IN ('out_invoice', 'out_refund')
        AND m.invoice_date <= %(today)s
+     GROUP BY m.company_id, m.commercial_partner_id
 ),
-totals AS (
-    SELECT company_id, partner_id,
-           COALESCE(SUM(amount) FILTER (WHERE in_period), 0) AS revenue,
-           COUNT(*) FILTER (WHERE in_period AND move_type = 'out_invoice') AS frequency,
-           SUM(amount) AS lifetime_revenue,
-           MIN(invoice_date) FILTER (WHERE move_type = 'out_invoice') AS first_invoice_date,
-           MAX(invoice_date) FILTER (WHERE move_type = 'out_invoice') AS last_invoice_date,
-           COUNT(*) FILTER (WHERE move_type = 'out_invoice') AS invoice_count
-      FROM moves
-     GROUP BY company_id, partner_id
-),
-customers AS (
+customers AS MATERIALIZED (
     -- archived customers are not ranked (and their revenue is not in the shares)
     SELECT t.* FROM totals t JOIN res_partner rp ON rp.id = t.partner_id AND rp.active
+),
+companies AS (
+    -- one row per company: its settings and totals (not windows over the whole company: they spool every row)
+    SELECT p.company_id, p.period_start, t.customers, t.paying_customers, t.total_revenue,
+           -- a customer is A while 100 x the revenue above it is below threshold A x the total revenue (B alike)
+           p.threshold_a * t.total_revenue AS limit_a, p.threshold_b * t.total_revenue AS limit_b
+      FROM params p
+      JOIN (SELECT company_id, COUNT(*) AS customers, COUNT(*) FILTER (WHERE revenue > 0) AS paying_customers,
+                   SUM(GREATEST(revenue, 0)) AS total_revenue
+              FROM customers
+             GROUP BY company_id) t ON t.company_id = p.company_id
+),
+by_recency AS (
+    -- rank of each last invoice date (ties share it): the dates are few, sorting them is cheap
+    SELECT company_id, last_day,
+           (SUM(COUNT(*)) OVER (PARTITION BY company_id ORDER BY last_day DESC ROWS UNBOUNDED PRECEDING))::int8
+               - COUNT(*) + 1 AS r_rank
+      FROM (SELECT company_id, COALESCE(last_invoice_date, '-infinity') AS last_day FROM customers) c
+     GROUP BY company_id, last_day
+),
+by_frequency AS (
+    SELECT company_id, frequency,
+           (SUM(COUNT(*)) OVER (PARTITION BY company_id ORDER BY frequency DESC ROWS UNBOUNDED PRECEDING))::int8
+               - COUNT(*) + 1 AS f_rank
+      FROM customers
+     GROUP BY company_id, frequency
+),
+windowed AS (
+    -- one sort of the customers' rows: by revenue
+    SELECT c.*,
+           -- cumulative revenue down to this customer, its ties included (ties share their class)
+           SUM(GREATEST(c.revenue, 0)) OVER by_revenue AS revenue_cumulative,
+           COUNT(*) OVER by_revenue AS last_position,  -- position of the last of its ties
+           RANK() OVER by_revenue AS m_rank
+      FROM customers c
+    WINDOW by_revenue AS (PARTITION BY c.company_id ORDER BY c.revenue DESC)
 ),
 deals AS (
     SELECT so.company_id, sp.commercial_partner_id AS partner_id,
@@ -226,48 +257,25 @@ first_deals AS (
      WHERE so.company_id = ANY(%(company_ids)s)
      ORDER BY so.company_id, sp.commercial_partner_id, so.date_order, so.id
 ),
-windowed AS (
-    -- three sorts in all: by revenue, by last invoice, by frequency
-    SELECT c.*, p.period_start, p.threshold_a, p.threshold_b,
-           COUNT(*) OVER company AS customers,
-           COUNT(*) FILTER (WHERE c.revenue > 0) OVER company AS paying_customers,
-           SUM(GREATEST(c.revenue, 0)) OVER company AS total_revenue,
-           -- cumulative revenue down to this customer, its ties included (ties share their class)
-           SUM(GREATEST(c.revenue, 0)) OVER by_revenue AS revenue_cumulative,
-           COUNT(*) OVER by_revenue AS last_position,  -- position of the last of its ties
-           RANK() OVER by_revenue AS m_rank,
-           RANK() OVER (PARTITION BY c.company_id ORDER BY c.last_invoice_date DESC NULLS LAST) AS r_rank,
-           RANK() OVER (PARTITION BY c.company_id ORDER BY c.frequency DESC) AS f_rank,
-           COALESCE(d.won_count, 0) AS won_count,
-           COALESCE(d.closed_count, 0) AS closed_count,
-           fd.source_id AS first_deal_source_id
-      FROM customers c
-      JOIN params p ON p.company_id = c.company_id
-      LEFT JOIN deals d ON d.company_id = c.company_id AND d.partner_id = c.partner_id
-      LEFT JOIN first_deals fd ON fd.company_id = c.company_id AND fd.partner_id = c.partner_id
-    WINDOW company AS (PARTITION BY c.company_id),
-           by_revenue AS (PARTITION BY c.company_id ORDER BY c.revenue DESC)
-),
 scored AS (
-    SELECT w.*,
+    SELECT w.*, co.period_start, co.customers, co.paying_customers, co.total_revenue, co.limit_a, co.limit_b,
            -- revenue of the customers strictly above this one (not EXCLUDE GROUP: quadratic in PostgreSQL)
            w.revenue_cumulative - GREATEST(w.revenue, 0) * (w.last_position - w.m_rank + 1) AS revenue_above,
            -- score 5 for the best fifth, 1 for the last; tied customers share the better score
-           5 - (5 * (w.r_rank - 1)) / w.customers AS r_score,
-           5 - (5 * (w.f_rank - 1)) / w.customers AS f_score,
-           5 - (5 * (w.m_rank - 1)) / w.customers AS m_score
+           5 - (5 * (rr.r_rank - 1)) / co.customers AS r_score,
+           5 - (5 * (fr.f_rank - 1)) / co.customers AS f_score,
+           5 - (5 * (w.m_rank - 1)) / co.customers AS m_score,
+           COALESCE(d.won_count, 0) AS won_count,
+           COALESCE(d.closed_count, 0) AS closed_count,
+           fd.source_id AS first_deal_source_id
       FROM windowed w
-),
-ranked AS (
-    SELECT s.*,
-           CASE
-               WHEN s.revenue <= 0 THEN 'c'
-               WHEN s.revenue_above * 100 < s.threshold_a * s.total_revenue THEN 'a'
-               WHEN s.revenue_above * 100 < s.threshold_b * s.total_revenue THEN 'b'
-               ELSE 'c'
-           END AS abc_class,
-           %(segment)s AS rfm_segment
-      FROM scored s
+      -- left joins (each customer has its rows there): they keep the planner's count of rows
+      LEFT JOIN companies co ON co.company_id = w.company_id
+      LEFT JOIN by_recency rr ON rr.company_id = w.company_id
+                             AND rr.last_day = COALESCE(w.last_invoice_date, '-infinity')
+      LEFT JOIN by_frequency fr ON fr.company_id = w.company_id AND fr.frequency = w.frequency
+      LEFT JOIN deals d ON d.company_id = w.company_id AND d.partner_id = w.partner_id
+      LEFT JOIN first_deals fd ON fd.company_id = w.company_id AND fd.partner_id = w.partner_id
 ),
 final AS (
     -- the row of each ranked customer, as stored
@@ -277,10 +285,18 @@ final AS (
            (CASE WHEN revenue > 0 THEN ROUND(100 * revenue_cumulative / total_revenue, 4) ELSE 100 END)::float8
                AS cumulative_share,
            m_rank::int4 AS rank_position,
-           (CASE WHEN revenue > 0 THEN CEIL(100.0 * m_rank / paying_customers) END)::int4 AS customer_percentile,
-           abc_class::varchar AS abc_class, frequency::int4 AS frequency,
+           -- CEIL(100 x rank / paying customers), in integers
+           (CASE WHEN revenue > 0 THEN (100 * m_rank + paying_customers - 1) / paying_customers END)::int4
+               AS customer_percentile,
+           (CASE
+                WHEN revenue <= 0 THEN 'c'
+                WHEN revenue_above * 100 < limit_a THEN 'a'
+                WHEN revenue_above * 100 < limit_b THEN 'b'
+                ELSE 'c'
+            END)::varchar AS abc_class,
+           frequency::int4 AS frequency,
            r_score::int4 AS r_score, f_score::int4 AS f_score, m_score::int4 AS m_score,
-           CONCAT(r_score, f_score, m_score)::varchar AS rfm_score, rfm_segment::varchar AS rfm_segment,
+           (100 * r_score + 10 * f_score + m_score)::varchar AS rfm_score, %(segment)s::varchar AS rfm_segment,
            lifetime_revenue, first_invoice_date, last_invoice_date, invoice_count::int4 AS invoice_count,
            (CASE WHEN invoice_count > 1
                  THEN ROUND((last_invoice_date - first_invoice_date)::numeric / (invoice_count - 1), 2) END)::float8
@@ -288,7 +304,7 @@ final AS (
            won_count::int4 AS won_count, closed_count::int4 AS closed_count,
            (CASE WHEN closed_count > 0 THEN ROUND(100.0 * won_count / closed_count, 2) END)::float8 AS conversion,
            first_deal_source_id
-      FROM ranked
+      FROM scored
 ),
 changed AS (
     -- narrow rows, and only the new or changed ones are written: a daily run rewrites few rows

@@ -77,6 +77,48 @@ class TestRanking(RankingCommon):
         self.assertEqual((alpha.won_count, alpha.closed_count, alpha.conversion), (1, 2, 50.0))
         self.assertEqual((beta.closed_count, beta.conversion), (0, 0.0))
 
+    def test_recency_ties_and_customers_with_credit_notes_only(self):
+        """Ranks come from the distinct dates, frequencies and revenues (ties share the better rank); a customer with
+        credit notes only has no last invoice and is the last in recency.
+
+        Two more customers (9 in all, score = 5 - floor(5 * (rank - 1) / 9)): Mu invoiced 300 on 2026-05-20 (the
+        day of Delta's last invoice), Lambda has only a credit note of 50 (2026-06-01).
+          recency: Alpha 1; Delta = Mu 2; Beta 4; Gamma 5; Epsilon 6; Iota 7; Zeta 8; Lambda (none) 9
+            -> R 5, 5 5, 4, 3, 3, 2, 2, 1
+          frequency: Alpha = Delta 1; Beta = Gamma = Epsilon = Iota = Mu 3; Zeta = Lambda 8 -> F 5, 4, 2
+          monetary: Alpha 1; Beta = Gamma 2; Delta 4; Mu 5; Iota 6; Zeta 7; Lambda 8; Epsilon 9
+            -> M 5, 5, 4, 3, 3, 2, 2, 1
+        """
+        lambda_, mu = self.env["res.partner"].create([{"name": "Lambda"}, {"name": "Mu"}])
+        self._post_invoices(
+            [
+                self._invoice_vals(mu, "2026-05-20", 300),
+                self._invoice_vals(lambda_, "2026-06-01", 50, move_type="out_refund"),
+            ]
+        )
+        self._rank()
+        scores = {p.name: (r.r_score, r.f_score, r.m_score, r.rank_position) for p, r in self._rankings().items()}
+        self.assertEqual(
+            scores,
+            {
+                "Alpha": (5, 5, 5, 1),
+                "Beta": (4, 4, 5, 2),
+                "Gamma": (3, 4, 5, 2),
+                "Delta": (5, 5, 4, 4),
+                "Mu": (5, 4, 3, 5),
+                "Iota": (2, 4, 3, 6),
+                "Zeta": (2, 2, 2, 7),
+                "Lambda": (1, 2, 2, 8),
+                "Epsilon": (3, 4, 1, 9),
+            },
+        )
+        row = self._rankings()[lambda_]
+        self.assertEqual(
+            (row.revenue, row.frequency, row.invoice_count, row.last_invoice_date, row.abc_class, row.rfm_segment),
+            (-50, 0, 0, False, "c", "lost"),
+        )
+        self.assertEqual((self._rankings()[mu].rfm_score, self._rankings()[mu].rfm_segment), ("543", "champions"))
+
     def test_companies_are_kept_apart(self):
         self._rank()
         rankings_b = self._rankings(self.company_b)
