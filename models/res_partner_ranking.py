@@ -385,8 +385,9 @@ snapshot_dropped AS (
     DELETE FROM res_partner_ranking_snapshot s
      USING closed_month cm
      WHERE s.company_id = cm.company_id AND s.month = cm.month
-       AND (s.company_id, s.partner_id) NOT IN (
-           SELECT r.company_id, r.partner_id FROM res_partner_ranking r WHERE r.company_id = ANY(%(company_ids)s))
+       -- NOT EXISTS, an anti-join whatever the size (NOT IN hashes its list only while it fits in work_mem)
+       AND NOT EXISTS (
+           SELECT 1 FROM res_partner_ranking r WHERE r.company_id = s.company_id AND r.partner_id = s.partner_id)
 ),
 snapshot_closed AS (
     INSERT INTO res_partner_ranking_snapshot (month, partner_id, company_id, abc_class, rfm_segment, rfm_score, revenue)
@@ -403,7 +404,7 @@ snapshot_closed AS (
 dropped AS (
     DELETE FROM res_partner_ranking r
      WHERE r.company_id = ANY(%(company_ids)s)
-       AND (r.company_id, r.partner_id) NOT IN (SELECT k.company_id, k.partner_id FROM final k)
+       AND NOT EXISTS (SELECT 1 FROM final k WHERE k.company_id = r.company_id AND k.partner_id = r.partner_id)
 )
 -- the open deals to tell: their customer changed class or segment, and their funnel has a stage entered on that
 SELECT so.id
