@@ -331,6 +331,7 @@ def main():
         alone, busy, busy_nice, control = [], [], [], []
         loop, loop_nice, loop_control = ReportLoop(), ReportLoop("nice"), ReportLoop("busy")
         load_before = os.getloadavg()[0]
+        shared_buffers = env.execute_query(SQL("SHOW shared_buffers"))[0][0]
         for _round in range(ROUNDS):
             loop.send("pause")  # acknowledged once its current analysis is done
             loop_nice.send("pause")
@@ -372,7 +373,8 @@ def main():
     )
     print(
         f"stage move p95 with the analysis looping beside it vs alone, {MOVES} moves each in {ROUNDS} rounds"
-        f" ({os.cpu_count()} cores, load {load_before:.1f} -> {load_after:.1f})"
+        f" ({os.cpu_count()} cores, load {load_before:.1f} -> {load_after:.1f}, PostgreSQL shared_buffers"
+        f" {shared_buffers})"
     )
     print(
         f"  alone p95 {alone_p95 * 1000:7.1f} ms (median {alone_median * 1000:6.1f})\n"
