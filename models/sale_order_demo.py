@@ -276,4 +276,8 @@ class SaleOrder(models.Model):
             {"group_payment": False}
         )._create_payments()
         self.env["res.partner.ranking"]._compute_ranking(company)
+        # The demo deals were made before their customers had a class: their priority now defaults from it.
+        deals = self.search([("company_id", "=", company.id), ("won_status", "=", "pending")])
+        self.env.add_to_compute(self._fields["priority"], deals)
+        deals.flush_recordset(["priority"])
         return True

@@ -158,6 +158,11 @@ class TestDemoData(TransactionCase):
         self.assertGreaterEqual(len(set(rankings.mapped("rfm_segment"))), 5)
         self.assertEqual(self.env.ref("erp_crm.res_partner_demo_wohnbau_breisgau").erp_crm_abc_class, "a")
         self.assertEqual(self.env.ref("erp_crm.res_partner_demo_brandt").erp_crm_rfm_segment, "lost")
+        # Open deals' priority defaults from their customer's class (A: high), ranked after the deals were made.
+        open_deals = self.env["sale.order"].search([("company_id", "=", company.id), ("won_status", "=", "pending")])
+        by_class = {(deal.erp_crm_abc_class, deal.priority) for deal in open_deals}
+        self.assertIn(("a", "2"), by_class)
+        self.assertTrue(all(priority == {"a": "2", "b": "1", "c": "0"}[cls] for cls, priority in by_class if cls))
         # Paid: the history leaves no demo customer with an overdue invoice.
         overdue = self.env["account.move"].search_count(
             [
