@@ -439,6 +439,10 @@ class SaleFunnelRobot(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self._may_configure_deal_robots():  # said before the record rules refuse it less clearly
+            deal_vals = [vals for vals in vals_list if isinstance(vals, dict) and not vals.get("task_stage_id")]
+            if deal_vals:
+                raise self._deal_robot_scope_error(deal_vals[0].get("name"))
         robots = super().create([{**vals, "run_as_user_id": self.env.uid} for vals in vals_list])
         robots._check_saving_user_rights()
         return robots
@@ -513,16 +517,23 @@ class SaleFunnelRobot(models.Model):
 
     def _check_service_manager_scope(self):
         """Project managers configure the robots of service stages; deal robots stay with ERP CRM managers."""
-        if self.env.su or self.env.user.has_group("erp_crm.erp_crm_group_manager"):
+        if self._may_configure_deal_robots():
             return
         deal_robots = self.filtered(lambda robot: not robot.task_stage_id)
         if deal_robots:
-            raise AccessError(
-                self.env._(
-                    "Stage: robot “%(robot)s” works on deals; only ERP CRM managers configure deal robots.",
-                    robot=deal_robots[0].name,
-                )
+            raise self._deal_robot_scope_error(deal_robots[0].name)
+
+    @api.model
+    def _may_configure_deal_robots(self):
+        return self.env.su or self.env.user.has_group("erp_crm.erp_crm_group_manager")
+
+    @api.model
+    def _deal_robot_scope_error(self, name):
+        return AccessError(
+            self.env._(
+                "Stage: robot “%(robot)s” works on deals; only ERP CRM managers configure deal robots.", robot=name
             )
+        )
 
     # ------------------------------------------------------------
     # ACTIONS

@@ -118,6 +118,19 @@ class TestServiceRobots(ServiceRobotCommon):
         self.assertEqual(request.robot_run_ids.state, "done")
         self.assertEqual(self._activities(request).user_id, self.user_service_manager)
 
+    def test_service_staff_see_the_robots_of_service_stages_only(self):
+        """Deal robots (their templates, conditions, server actions) stay on the sales side; a user with both
+        rights sees both."""
+        service = self._visit_robot()
+        deal = self.env["sale.funnel.robot"].create({"name": "Call back", "stage_id": self.stage_call.id})
+        Robot = self.env["sale.funnel.robot"]
+        both = (service | deal).ids
+        self.assertEqual(Robot.with_user(self.user_tech).search([("id", "in", both)]), service)
+        with self.assertRaises(AccessError):
+            deal.with_user(self.user_tech).read(["name"])
+        self.user_tech.group_ids = [Command.link(self.env.ref("sales_team.group_sale_salesman").id)]
+        self.assertEqual(Robot.with_user(self.user_tech).search([("id", "in", both)]), service | deal)
+
     def test_request_created_in_a_stage_runs_its_robots_with_their_condition(self):
         self._robot(self.stage_new, name="Welcome", kind="note", summary="Request received")
         self._robot(
