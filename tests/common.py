@@ -1,5 +1,5 @@
 from odoo.fields import Command
-from odoo.tests import new_test_user
+from odoo.tests import freeze_time, new_test_user
 
 from odoo.addons.sale.tests.common import SaleCommon
 
@@ -36,6 +36,14 @@ def create_berlin_office_calendar(env):
     )
 
 
+# A Wednesday at 10:00 in Berlin, inside the working hours of the window installer's calendar. Every class built on
+# ErpCrmCommon runs at this instant unless it freezes its own (Odoo's class-level freeze_time: the most derived
+# decorator wins), so that deal dates, working-time deadlines and query counts that read the calendar never depend
+# on the hour or the weekday the suite runs at.
+DEFAULT_TEST_INSTANT = "2026-03-11 09:00:00"
+
+
+@freeze_time(DEFAULT_TEST_INSTANT)
 class ErpCrmCommon(SaleCommon):
     """A window-installation funnel, its team and users of each erp_crm group."""
 

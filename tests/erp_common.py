@@ -7,7 +7,8 @@ from .common import ErpCrmCommon
 
 
 class ErpTriggerCommon(ErpCrmCommon):
-    """The window funnel with real accounting: an accountant, a bank journal, helpers to invoice and pay."""
+    """The window funnel with real accounting: an accountant, a bank journal, helpers to invoice and pay. Runs at
+    the frozen instant of ``ErpCrmCommon`` (``DEFAULT_TEST_INSTANT``) unless a subclass freezes its own."""
 
     @classmethod
     def setUpClass(cls):

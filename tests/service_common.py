@@ -13,7 +13,8 @@ MONDAY_9_BERLIN = datetime(2026, 3, 16, 8, 0)  # Monday 16 March 09:00 in Berlin
 
 
 class ServiceCommon(ErpCrmCommon):
-    """A *Window service* desk: stages New, In Progress, Waiting for Customer, Solved; two SLA policies."""
+    """A *Window service* desk: stages New, In Progress, Waiting for Customer, Solved; two SLA policies. Runs at
+    the frozen instant of ``ErpCrmCommon`` (``DEFAULT_TEST_INSTANT``) unless a subclass or a test freezes its own."""
 
     @classmethod
     def setUpClass(cls):
