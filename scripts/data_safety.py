@@ -136,21 +136,21 @@ def _configure(env, facts):
     env.ref("erp_crm.mail_activity_type_collection").summary = "Collect it"
     env.ref("erp_crm.mail_template_payment_request").subject = "Please pay {{ object.name }}"
     env.ref("erp_crm.ir_cron_run_due_robots").interval_number = 10
-    facts["config"] = {
-        "robot": [robot.id, robot.summary, robot.delay_amount, robot.filter_domain],
-        "role": [role.id, role.user_id.id],
-        "stage": [stage.id, stage.max_hours, stage.requirements],
-        "policy": [policy.id, policy.working_hours],
-        "segment": [segment.id, segment.domain],
-    }
+    facts["config"] = _config_facts(robot, role, stage, policy, segment)
 
 
 def _config_now(env, config):
-    robot = env["sale.funnel.robot"].browse(config["robot"][0])
-    role = env["sale.funnel.role"].browse(config["role"][0])
-    stage = env["sale.funnel.stage"].browse(config["stage"][0])
-    policy = env["project.sla.policy"].browse(config["policy"][0])
-    segment = env["res.partner.segment"].browse(config["segment"][0])
+    return _config_facts(
+        env["sale.funnel.robot"].browse(config["robot"][0]),
+        env["sale.funnel.role"].browse(config["role"][0]),
+        env["sale.funnel.stage"].browse(config["stage"][0]),
+        env["project.sla.policy"].browse(config["policy"][0]),
+        env["res.partner.segment"].browse(config["segment"][0]),
+    )
+
+
+def _config_facts(robot, role, stage, policy, segment):
+    """What a user configured, as compared before and after an update."""
     return {
         "robot": [robot.id, robot.summary, robot.delay_amount, robot.filter_domain],
         "role": [role.id, role.user_id.id],
