@@ -1,10 +1,8 @@
-import subprocess
-import tempfile
-
 from odoo.tests import tagged
 from odoo.tools import format_amount
 
 from .erp_common import ErpTriggerCommon
+from .test_documents import pdf_text
 
 
 @tagged("erp_crm")
@@ -40,22 +38,7 @@ class TestPaymentRequest(ErpTriggerCommon):
         )
 
     def _pdf_text(self, deal):
-        pdf = (
-            self.env["ir.actions.report"]
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(self.report, deal.ids)[0]
-        )
-        self.assertTrue(pdf.startswith(b"%PDF"), "a real PDF, rendered by wkhtmltopdf")
-        return self._text_of(pdf)
-
-    def _text_of(self, pdf):
-        with tempfile.NamedTemporaryFile(suffix=".pdf") as file:
-            file.write(pdf)
-            file.flush()
-            text = subprocess.run(
-                ["pdftotext", "-layout", file.name, "-"], capture_output=True, check=True, text=True
-            ).stdout
-        return " ".join(text.split())
+        return pdf_text(self, self.report, deal, name="payment_request")[0]
 
     def _money(self, amount, deal):
         # The PDF and pdftotext turn the non-breaking space between amount and symbol into a plain space.
@@ -83,15 +66,15 @@ class TestPaymentRequest(ErpTriggerCommon):
                 self.assertIn(self._money(total, deal), text)
                 self.assertIn(self._money(remaining, deal), text)
                 self.assertIn("50%", text.replace(" %", "%"))
-        pdf_text = self._pdf_text(deal)
+        document = self._pdf_text(deal)
         # The row names the invoice and the amount due now; the invoice's name may wrap in its cell, which moves it
         # after the amount in the extracted text.
-        row = pdf_text.split("Down payment due now (50%), invoice", 1)[1].split("Remaining after this payment", 1)[0]
+        row = document.split("Down payment due now (50%), invoice", 1)[1].split("Remaining after this payment", 1)[0]
         self.assertIn(invoice.name, row)
         self.assertIn(self._money(due, deal), row)
-        self.assertIn(f"Order total {self._money(total, deal)}", pdf_text)
-        self.assertIn(f"Remaining after this payment {self._money(remaining, deal)}", pdf_text)
-        self.assertIn(f"Please pay {self._money(due, deal)}", pdf_text)
+        self.assertIn(f"Order total {self._money(total, deal)}", document)
+        self.assertIn(f"Remaining after this payment {self._money(remaining, deal)}", document)
+        self.assertIn(f"Please pay {self._money(due, deal)}", document)
 
     def test_payment_request_without_down_payment_asks_for_the_total(self):
         deal = self._create_deal(user_id=self.user_sales.id)

@@ -68,6 +68,12 @@ class RobotCommon(ErpCrmCommon):
         return cls._robot(stage, kind="notify", summary=summary, role_id=role.id, **vals)
 
     @classmethod
+    def _payment_request_robot(cls, **vals):
+        """Entering *Payment* emails the customer erp_crm's payment request."""
+        template = cls.env.ref("erp_crm.mail_template_payment_request")
+        return cls._robot(cls.stage_payment, name="Payment request", kind="email", mail_template_id=template.id, **vals)
+
+    @classmethod
     def _deal_action(cls, name, **vals):
         """A server action on deals (code by default: ``vals`` give its state and settings)."""
         return cls.env["ir.actions.server"].create(
@@ -172,13 +178,7 @@ class TestRobotKinds(RobotCommon):
 
     def test_email_robot_sends_the_payment_request_with_its_pdf(self):
         self.partner.email = "customer@example.com"
-        self._robot(
-            self.stage_payment,
-            name="Payment request",
-            kind="email",
-            mail_template_id=self.env.ref("erp_crm.mail_template_payment_request").id,
-            report_id=self.env.ref("erp_crm.action_report_payment_request").id,
-        )
+        self._payment_request_robot(report_id=self.env.ref("erp_crm.action_report_payment_request").id)
         deal = self._create_deal()
         deal.with_context(force_report_rendering=True).write({"stage_id": self.stage_payment.id})
         attachment = self.env["ir.attachment"].search([("res_model", "=", "sale.order"), ("res_id", "=", deal.id)])

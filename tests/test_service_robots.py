@@ -318,12 +318,7 @@ class TestRobotWorkIsOdooBots(RobotCommon):
 
     def test_email_and_activity_robots_speak_as_odoobot(self):
         self.partner.email = "customer@example.com"
-        self._robot(
-            self.stage_payment,
-            name="Payment request",
-            kind="email",
-            mail_template_id=self.env.ref("erp_crm.mail_template_payment_request").id,
-        )
+        self._payment_request_robot()
         self._activity_robot(self.stage_payment, "Check the payment", self.role_surveyor, name="Check")
         deal = self._create_deal(user_id=self.user_sales.id)
         deal.with_user(self.user_sales).write({"stage_id": self.stage_payment.id})
