@@ -32,6 +32,11 @@ class ProjectProject(models.Model):
                 )
 
     def _erp_crm_service_calendar(self):
-        """The working calendar of the project's SLAs: the project's, else its company's (may be empty)."""
+        """The working calendar of the project's SLAs: the project's, else its company's (may be empty).
+
+        No project (a private task, a sub-task detached from its project): the current company's.
+        """
+        if not self:
+            return self.env.company.resource_calendar_id
         self.ensure_one()
         return self.resource_calendar_id or (self.company_id or self.env.company).resource_calendar_id

@@ -164,6 +164,8 @@ class ProjectTask(models.Model):
             if not task.is_service_request:
                 policies = policies.browse()
             stale |= lines.filtered(lambda line, p=policies: line.policy_id not in p and line.status in OPEN_STATUSES)
+            if not policies - lines.policy_id:
+                continue  # nothing to add (a task without project or outside a desk has no policy)
             calendar = task.project_id._erp_crm_service_calendar()
             # counted from the request's arrival: the start of its first SLAs (now, when it is created)
             start = min(lines.mapped("start_at"), default=now)

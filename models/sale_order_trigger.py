@@ -1,4 +1,5 @@
 import logging
+import weakref
 from collections import defaultdict
 from contextlib import contextmanager
 
@@ -25,11 +26,20 @@ EVENT_TRIGGERS = {
 
 
 class DeferredEvents:
-    """ERP events collected while a stage entry runs its robots, applied once when the robots are done."""
+    """ERP events collected while a stage entry runs its robots, applied once when the robots are done.
+
+    A collector belongs to the transaction, not to the context: a context travels to the browser inside any action
+    a hooked method returns (Odoo's wizards: consumption warning, backorder...) and comes back as text, so it holds
+    JSON values only. The open collector of a cursor is kept in ``_DEFERRED`` (keyed by the cursor, forgotten with
+    it), opened and closed by ``sale.order._erp_crm_events_deferred``.
+    """
 
     def __init__(self):
-        self.open = True
         self.events = defaultdict(set)  # event -> deal ids
+
+
+# cursor -> its open DeferredEvents (at most one per transaction: nested blocks join the outer one)
+_DEFERRED = weakref.WeakKeyDictionary()
 
 
 class SaleOrder(models.Model):
@@ -72,8 +82,8 @@ class SaleOrder(models.Model):
         if self.env.context.get("erp_crm_skip_triggers") or not self:
             return False
         events = {events} if isinstance(events, str) else set(events)
-        collector = self.env.context.get("erp_crm_deferred_events")
-        if collector is not None and collector.open:
+        collector = _DEFERRED.get(self.env.cr)
+        if collector is not None:
             for event in events:
                 collector.events[event].update(self.ids)
             return True
@@ -101,18 +111,22 @@ class SaleOrder(models.Model):
         them; apply what was collected once, on leaving (nothing when an error leaves it).
 
         Used by the door while a stage entry runs its robots, and by documents that Odoo writes one by one in a
-        loop (finished manufacturing orders) so that their deals are told once for the batch.
+        loop (finished manufacturing orders) so that their deals are told once for the batch. The collector is the
+        transaction's (see ``DeferredEvents``): every event of the transaction meanwhile joins it, whatever the
+        environment it is fired in, and nothing is added to the context.
         """
         records = self if records is None else records
-        outer = self.env.context.get("erp_crm_deferred_events")
-        if outer is not None and outer.open:
+        cr = self.env.cr
+        if cr in _DEFERRED:
             yield records  # already inside a batch: its events join it, applied when it ends
             return
-        collector = DeferredEvents()
-        yield records.with_context(erp_crm_deferred_events=collector)
-        collector.open = False
+        collector = _DEFERRED[cr] = DeferredEvents()
+        try:
+            yield records
+        finally:
+            del _DEFERRED[cr]
         for event, deal_ids in collector.events.items():
-            self.browse(deal_ids).with_context(erp_crm_deferred_events=None)._erp_crm_on_event(event)
+            self.browse(deal_ids)._erp_crm_on_event(event)
 
     def _apply_stage_triggers(self, triggers=None):
         """Move each deal to the last stage of its funnel whose trigger is met, if ahead of its own stage.
@@ -197,10 +211,20 @@ class SaleOrder(models.Model):
         return False
 
     def _get_task_trigger_facts(self):
-        """{deal id: {"stage_ids": task stages reached, "closed": a linked task is done}}, in one query."""
+        """{deal id: {"stage_ids": task stages reached, "closed": a linked task is done}}, in one query.
+
+        Only tasks linked by someone who may edit the deal, or by the system, count (see project.task).
+        """
         facts = defaultdict(lambda: {"stage_ids": set(), "closed": False})
-        groups = self.env["project.task"]._read_group(
-            [("sale_order_id", "in", self.ids)], ["sale_order_id", "stage_id", "state"], ["__count"]
+        # sudo: the deals are already sudo (the event is the company's); erp_crm_moves_deal is Settings-only.
+        groups = (
+            self.env["project.task"]
+            .sudo()
+            ._read_group(
+                [("sale_order_id", "in", self.ids), ("erp_crm_moves_deal", "=", True)],
+                ["sale_order_id", "stage_id", "state"],
+                ["__count"],
+            )
         )
         for order, task_stage, state, _count in groups:
             facts[order.id]["stage_ids"].add(task_stage.id)

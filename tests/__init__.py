@@ -48,3 +48,5 @@ from . import test_access_matrix
 from . import test_security_review
 from . import test_hostile_input
 from . import test_robot_background
+from . import test_odoo_flows
+from . import test_odoo_wizards

@@ -153,18 +153,23 @@ class TestTaskLinks(ErpFulfilmentCommon):
         cls.deal = cls._create_window_deal(user_id=cls.user_sales.id)
 
     def test_project_user_cannot_link_a_task_to_a_deal(self):
+        """Odoo's link is made (service time is billed so), but the planted tasks never move the deal; nor does the
+        confirmation Odoo makes when a quotation's line gets a task."""
+        self.stage_measure.trigger = "order_confirmed"
+        service = self.env["product.product"].create({"name": "Fitting hour", "type": "service"})
+        line = self.env["sale.order.line"].create({"order_id": self.deal.id, "product_id": service.id})
         Task = self.env["project.task"].with_user(self.user_installer)
         self.assertTrue(self.deal.with_user(self.user_installer).read(["name"]), "he can read the deal")
-        with self.assertRaises(AccessError):
-            Task.create({"name": "Fake job", "project_id": self.project.id, "sale_order_id": self.deal.id})
-        with self.assertRaises(AccessError):
-            Task.create({"name": "Fake job", "project_id": self.project.id, "sale_line_id": self.deal.order_line.id})
+        planted = Task.create({"name": "Fake job", "project_id": self.project.id, "sale_order_id": self.deal.id})
+        planted |= Task.create({"name": "Fake job", "project_id": self.project.id, "sale_line_id": line.id})
         task = Task.create({"name": "Own job", "project_id": self.project.id})
-        with self.assertRaises(AccessError):
-            task.write({"sale_line_id": self.deal.order_line.id})
-        self.assertFalse(self.env["project.task"].search([("sale_order_id", "=", self.deal.id)]))
-        self.assertEqual(self.deal.stage_id, self.stage_call)
-        self.assertEqual(self.deal.state, "draft")
+        task.write({"sale_line_id": line.id})
+        planted |= task
+        self.assertEqual(planted.sale_order_id, self.deal)
+        planted.write({"state": "1_done"})
+        self.assertFalse(any(planted.sudo().mapped("erp_crm_moves_deal")))
+        self.assertEqual(self.deal.state, "sale", "Odoo confirms a quotation whose line gets a task")
+        self.assertEqual(self.deal.stage_id, self.stage_call, "the deal does not move")
 
     def test_tasks_linked_by_the_deal_still_drive_it(self):
         self.deal.write({"stage_id": self.stage_installation.id})  # the stage's robot makes the installer's task
