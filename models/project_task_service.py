@@ -1,5 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
+from ..tools import restricted_search
 from .project_service_type import SERVICE_PRIORITIES, check_service_priority
 from .project_task_sla import OPEN_STATUSES, SLA_STATUSES
 
@@ -42,7 +44,8 @@ class ProjectTask(models.Model):
     @property
     def TASK_PORTAL_READABLE_FIELDS(self):
         # the customer sees what their request is and how urgent, not the SLA bookkeeping
-        return super().TASK_PORTAL_READABLE_FIELDS | {"is_service_request", "service_type_id", "service_priority"}
+        # (not the priority either: it follows the customer's class, an A customer's requests are high)
+        return super().TASK_PORTAL_READABLE_FIELDS | {"is_service_request", "service_type_id"}
 
     @api.depends("is_service_request", "service_type_id", "partner_id")
     def _compute_service_priority(self):
@@ -77,6 +80,7 @@ class ProjectTask(models.Model):
         lines = self.env["project.task.sla"].search_fetch([("task_id", "in", task_ids)], sla_fields)
         return {task.id: task_lines for task, task_lines in lines.grouped("task_id").items()}
 
+    @restricted_search("sla_status")
     def _search_sla_status(self, operator, value):
         """Requests with an SLA in that status (a request may be at risk on one SLA and failed on another)."""
         if operator != "in":
@@ -88,6 +92,23 @@ class ProjectTask(models.Model):
         (an A customer's request is high)."""
         self.ensure_one()
         return self.service_type_id.default_priority or "normal"
+
+    @api.constrains("stage_id", "project_id")
+    def _check_stage_of_project(self):
+        """A request sits in a stage of its own desk: another project's stage (say its "Solved", late in the
+        sequence) would mark the desk's SLA targets reached and run that project's robots."""
+        # sudo: the stage's projects are compared whoever moves the request (visibility rules would hide some).
+        for task in self.sudo().filtered(lambda task: task.is_service_request and task.stage_id):
+            if task.project_id not in task.stage_id.project_ids:
+                raise ValidationError(
+                    self.env._(
+                        "Stage: %(stage)s is not a stage of %(project)s; move the request %(task)s to a stage of "
+                        "its own service desk.",
+                        stage=task.stage_id.name,
+                        project=task.project_id.name,
+                        task=task.name,
+                    )
+                )
 
     # ------------------------------------------------------------
     # ORM
@@ -105,6 +126,7 @@ class ProjectTask(models.Model):
         self._check_service_order_access(vals_list)
         self._erp_crm_check_stage_entry_untouched(vals_list)
         tasks = super().create(vals_list)
+        tasks._check_service_order_customer()  # after create: the deal may come from the context's defaults
         requests = tasks.filtered("is_service_request")
         if requests:
             requests._erp_crm_sla_sync()
@@ -123,6 +145,8 @@ class ProjectTask(models.Model):
         was_waiting = {task.id: task.stage_id.is_customer_wait for task in self} if "stage_id" in vals else {}
         previous_stage = {task.id: task.stage_id for task in self} if "stage_id" in vals else {}
         result = super().write(vals)
+        if {"service_order_id", "partner_id"} & vals.keys():
+            self._check_service_order_customer()
         if {"stage_id", "state", "service_type_id", "service_priority", "project_id"} & vals.keys():
             # a task moved out of a service desk is synced too: its open SLAs go
             tasks = self if "project_id" in vals else self.filtered("is_service_request")
@@ -141,6 +165,28 @@ class ProjectTask(models.Model):
         order_ids = {vals["service_order_id"] for vals in vals_list if vals.get("service_order_id")}
         if order_ids:
             self.env["sale.order"].browse(order_ids).check_access("read")
+
+    def _check_service_order_customer(self):
+        """A request is about a deal of its own customer (the same commercial entity): linked to another customer's
+        deal, it would show on that deal and run its robots for the wrong customer. Only those who may edit the deal
+        (its salespeople, who see both customers) may link it on purpose."""
+        if self.env.su:
+            return
+        for task in self.filtered(lambda task: task.service_order_id and task.partner_id):
+            # sudo: the deal's customer is compared for users who may not read it; it is not shown to them.
+            deal = task.sudo().service_order_id
+            if deal.partner_id.commercial_partner_id == task.sudo().partner_id.commercial_partner_id:
+                continue
+            if deal.with_env(self.env).has_access("write"):
+                continue
+            raise ValidationError(
+                self.env._(
+                    "Deal: %(deal)s is not a deal of the request's customer %(customer)s. Link one of that "
+                    "customer's deals, or leave the deal empty.",
+                    deal=deal.name,
+                    customer=task.partner_id.display_name,
+                )
+            )
 
     # ------------------------------------------------------------
     # BUSINESS: SLA lines
@@ -200,5 +246,10 @@ class ProjectTask(models.Model):
         self.ensure_one()
         if self.state == "1_done":
             return lines
+        project = self.project_id
+        if project not in self.stage_id.project_ids:
+            return lines.browse()  # the order of another project's stages says nothing of this desk's targets
         key = (self.stage_id.sequence, self.stage_id.id)
-        return lines.filtered(lambda line: line.stage_id and key >= (line.stage_id.sequence, line.stage_id.id))
+        return lines.filtered(
+            lambda line: project in line.stage_id.project_ids and key >= (line.stage_id.sequence, line.stage_id.id)
+        )

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from ..tools import restricted_search
 from .res_partner_ranking import ABC_CLASSES, RFM_SEGMENTS
 
 RANKING_GROUP = "sales_team.group_sale_salesman"
@@ -130,14 +131,18 @@ class ResPartner(models.Model):
             domain |= ~Domain("commercial_partner_id", "in", ranked.subselect("partner_id"))
         return domain
 
+    @restricted_search("erp_crm_abc_class")
     def _search_erp_crm_abc_class(self, operator, value):
         return self._search_erp_crm_ranking("abc_class", operator, value)
 
+    @restricted_search("erp_crm_rfm_segment")
     def _search_erp_crm_rfm_segment(self, operator, value):
         return self._search_erp_crm_ranking("rfm_segment", operator, value)
 
+    @restricted_search("erp_crm_last_invoice_date")
     def _search_erp_crm_last_invoice_date(self, operator, value):
         return self._search_erp_crm_ranking("last_invoice_date", operator, value)
 
+    @restricted_search("erp_crm_first_deal_source_id")
     def _search_erp_crm_first_deal_source_id(self, operator, value):
         return self._search_erp_crm_ranking("first_deal_source_id", operator, value)

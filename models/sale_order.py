@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
-from ..tools import BOOKKEEPING_FIELDS, DOOR_FIELDS, claim_batch, deal_digest_body, format_minutes
+from ..tools import BOOKKEEPING_FIELDS, DOOR_FIELDS, claim_batch, deal_digest_body, format_minutes, restricted_search
 
 WON_STATUS = [("pending", "In Progress"), ("won", "Won"), ("lost", "Lost")]
 
@@ -24,6 +24,8 @@ class SaleOrder(models.Model):
 
     title = fields.Char(string="Deal Title", tracking=True, help="What the customer wants, in a few words.")
     funnel_id = fields.Many2one("sale.funnel", index=True, tracking=True, check_company=True, ondelete="restrict")
+    # Staff only, as the rest of the deal's pipeline: a customer sees the stages meant for them on the portal page
+    # (_get_portal_progress), never the internal stage names or that the deal is lost.
     stage_id = fields.Many2one(
         "sale.funnel.stage",
         string="Stage",
@@ -33,8 +35,9 @@ class SaleOrder(models.Model):
         ondelete="restrict",
         group_expand="_read_group_stage_ids",
         domain="[('funnel_id', '=', funnel_id)]",
+        groups="base.group_user",
     )
-    stage_kind = fields.Selection(related="stage_id.kind", string="Stage Kind")
+    stage_kind = fields.Selection(related="stage_id.kind", string="Stage Kind", groups="base.group_user")
     stage_requirements = fields.Text(
         related="stage_id.requirements", string="To Do in This Stage", groups="base.group_user"
     )
@@ -206,6 +209,7 @@ class SaleOrder(models.Model):
         now = fields.Datetime.now()
         for vals, stage in zip(vals_list, self._get_stages_from_vals(vals_list), strict=True):
             self._erp_crm_check_values(vals)  # the stage has its own message; the funnel's id is read below
+            self._check_lost_reason_given_by_losing(vals, stage)
             if stage and not vals.get("funnel_id"):
                 vals["funnel_id"] = stage.funnel_id.id
             elif vals.get("funnel_id") and not stage:
@@ -226,9 +230,9 @@ class SaleOrder(models.Model):
 
     def write(self, vals):
         self._check_bookkeeping_untouched([vals])
-        if "stage_id" in vals:
-            self._get_stages_from_vals([vals])
+        stage = self._get_stages_from_vals([vals])[0] if "stage_id" in vals else None
         self._erp_crm_check_values(vals)  # before the funnel's id is read to split the write
+        self._check_lost_reason_given_by_losing(vals, stage)
         result = True
         for orders, orders_vals in self._split_write_by_funnel(vals):
             result &= orders._write_deal(orders_vals)
@@ -256,6 +260,25 @@ class SaleOrder(models.Model):
                     "%(fields)s cannot be written: these figures are kept by the deal itself (stage moves, "
                     "invoices, payments, manufacturing and deliveries).",
                     fields=", ".join(sorted(self._fields[fname].string for fname in touched)),
+                )
+            )
+
+    def _check_lost_reason_given_by_losing(self, vals, stage=None):
+        """A lost reason is given by losing the deal (“Mark as Lost”: a move into its funnel's lost stage, or the
+        reason alone in a funnel without one), never written on a deal that stays open: it would count as lost
+        without its lost stage, history and robots. ``stage``: the stage ``vals`` moves the deals to (None: none)."""
+        if self.env.su or not vals.get("lost_reason_id") or (stage is not None and stage.kind == "lost"):
+            return
+        # deals keep their stage when ``vals`` does not move them (a lost deal's reason may be corrected)
+        staying_open = self.filtered(
+            lambda o: stage is not None or (o.stage_id.kind != "lost" and o.funnel_id and o.funnel_id._get_lost_stage())
+        )
+        if staying_open or (not self and stage is not None):  # a new deal starts in ``stage``
+            raise UserError(
+                self.env._(
+                    "Lost Reason: %(deals)s would stay open with a lost reason. A deal is lost with “Mark as Lost”, "
+                    "which moves it to its funnel's lost stage.",
+                    deals=", ".join(staying_open.mapped("name")) or self.env._("a new deal"),
                 )
             )
 
@@ -538,6 +561,7 @@ class SaleOrder(models.Model):
         for order in self:
             order.is_rotting = bool(order.sla_deadline and order.won_status == "pending" and order.sla_deadline < now)
 
+    @restricted_search("is_rotting")
     def _search_is_rotting(self, operator, value):
         if operator not in ("in", "not in"):
             return NotImplemented

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from ..tools import restricted_search
 from .res_partner_ranking import ABC_CLASSES, RFM_SEGMENTS
 
 # The deal's priority defaults from its customer's class (A: high, B: medium, C or unranked: normal).
@@ -38,7 +39,11 @@ class SaleOrder(models.Model):
         help="Defaults from the customer's class when the customer is set.",
     )
     erp_crm_is_reengagement = fields.Boolean(
-        string="Re-engagement Deal", copy=False, readonly=True, help="Created to win back a slipping customer."
+        string="Re-engagement Deal",
+        copy=False,
+        readonly=True,
+        groups="base.group_user",  # staff only: it tells the customer that they are slipping away
+        help="Created to win back a slipping customer.",
     )
 
     @api.depends("partner_id", "company_id")
@@ -106,9 +111,11 @@ class SaleOrder(models.Model):
             domain |= Domain("id", "not in", ranked)
         return domain
 
+    @restricted_search("erp_crm_abc_class")
     def _search_erp_crm_abc_class(self, operator, value):
         return self._search_erp_crm_customer_ranking("abc_class", operator, value)
 
+    @restricted_search("erp_crm_rfm_segment")
     def _search_erp_crm_rfm_segment(self, operator, value):
         return self._search_erp_crm_customer_ranking("rfm_segment", operator, value)
 

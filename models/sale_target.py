@@ -86,6 +86,18 @@ class SaleTarget(models.Model):
                     self.env._("A target is set for a salesperson or for a sales team: choose one of the two.")
                 )
 
+    @api.constrains("user_id")
+    def _check_user_internal(self):
+        for target in self:
+            if target.user_id.share:
+                raise ValidationError(
+                    self.env._(
+                        "Salesperson: %(user)s is not an internal user; targets are set for the company's "
+                        "salespeople only.",
+                        user=target.user_id.name,
+                    )
+                )
+
     @api.constrains("date_from", "date_to")
     def _check_period(self):
         for target in self:

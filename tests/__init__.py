@@ -50,3 +50,5 @@ from . import test_hostile_input
 from . import test_robot_background
 from . import test_odoo_flows
 from . import test_odoo_wizards
+from . import test_search_security
+from . import test_security_smaller_holes
