@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 
 from ..tools import restricted_search
-from .res_partner_ranking import ABC_CLASSES, RFM_SEGMENTS
+from .res_partner_ranking import ABC_CLASSES, REVENUE_GROUPS, RFM_SEGMENTS
 
 RANKING_GROUP = "sales_team.group_sale_salesman"
 # partner field: field of its current company's ranking row
@@ -62,13 +62,13 @@ class ResPartner(models.Model):
         compute="_compute_erp_crm_ranking_id",
         string="Revenue (period)",
         currency_field="erp_crm_ranking_currency_id",
-        groups=RANKING_GROUP,
+        groups=REVENUE_GROUPS,
     )
     erp_crm_lifetime_revenue = fields.Monetary(
         compute="_compute_erp_crm_ranking_id",
         string="Lifetime Revenue",
         currency_field="erp_crm_ranking_currency_id",
-        groups=RANKING_GROUP,
+        groups=REVENUE_GROUPS,
     )
     erp_crm_first_invoice_date = fields.Date(
         compute="_compute_erp_crm_ranking_id", string="First Purchase", groups=RANKING_GROUP
@@ -100,10 +100,13 @@ class ResPartner(models.Model):
         rankings = self.env["res.partner.ranking"].search(
             [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", self.env.company.id)]
         )
+        # sudo: read the revenue figures too, of the rows found with the user's rights above; the partner fields
+        # holding them carry the same groups as the ranking's (REVENUE_GROUPS)
+        rankings = rankings.sudo()
         by_partner = {ranking.partner_id: ranking for ranking in rankings}
         for partner in self:
             ranking = by_partner.get(partner.commercial_partner_id, rankings.browse())
-            partner.erp_crm_ranking_id = ranking
+            partner.erp_crm_ranking_id = ranking.with_env(self.env)
             for field_name, ranking_field in RANKING_FIELDS.items():
                 partner[field_name] = ranking[ranking_field]
 

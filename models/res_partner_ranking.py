@@ -13,6 +13,10 @@ RFM_SEGMENTS = [
     ("hibernating", "Hibernating"),
     ("lost", "Lost"),
 ]
+# Who may read revenue amounts (README, "What a salesperson may know of money"): sales administrators (ERP CRM
+# managers are) and those who read invoices anyway (Invoicing: Billing and above). Salespeople see class, segment,
+# scores and shares, not amounts: reading, searching, grouping or summing these fields is refused to them.
+REVENUE_GROUPS = "sales_team.group_sale_manager,account.group_account_invoice"
 # Segments from the recency (R) and frequency (F) scores, first match wins (README, "Customer ranking").
 RFM_SEGMENT_SQL = SQL(
     """CASE
@@ -49,7 +53,10 @@ class ResPartnerRanking(models.Model):
     # period figures
     period_start = fields.Date(readonly=True, help="First day of the ranking period.")
     revenue = fields.Monetary(
-        string="Revenue (period)", readonly=True, help="Posted invoices net of credit notes, untaxed, company currency."
+        string="Revenue (period)",
+        readonly=True,
+        groups=REVENUE_GROUPS,
+        help="Posted invoices net of credit notes, untaxed, company currency.",
     )
     revenue_share = fields.Float(string="Revenue Share (%)", readonly=True, aggregator="sum")
     cumulative_share = fields.Float(string="Cumulative Share (%)", readonly=True, aggregator="max")
@@ -75,7 +82,7 @@ class ResPartnerRanking(models.Model):
     rfm_segment_since = fields.Date(string="In Segment Since", readonly=True)
     previous_rfm_segment = fields.Selection(RFM_SEGMENTS, string="Previous Segment", readonly=True)
     # lifetime figures
-    lifetime_revenue = fields.Monetary(readonly=True)
+    lifetime_revenue = fields.Monetary(readonly=True, groups=REVENUE_GROUPS)
     first_invoice_date = fields.Date(readonly=True)
     last_invoice_date = fields.Date(readonly=True)
     invoice_count = fields.Integer(string="Invoices", readonly=True)

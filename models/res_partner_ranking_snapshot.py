@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .res_partner_ranking import ABC_CLASSES, RFM_SEGMENTS
+from .res_partner_ranking import ABC_CLASSES, REVENUE_GROUPS, RFM_SEGMENTS
 
 
 class ResPartnerRankingSnapshot(models.Model):
@@ -22,7 +22,7 @@ class ResPartnerRankingSnapshot(models.Model):
     abc_class = fields.Selection(ABC_CLASSES, string="Class", readonly=True)
     rfm_segment = fields.Selection(RFM_SEGMENTS, string="Segment", readonly=True)
     rfm_score = fields.Char(string="RFM", readonly=True)
-    revenue = fields.Monetary(string="Revenue (period)", readonly=True)
+    revenue = fields.Monetary(string="Revenue (period)", readonly=True, groups=REVENUE_GROUPS)
 
     _month_partner_company_uniq = models.UniqueIndex(
         "(month, partner_id, company_id)", "A customer has one snapshot per company and month."

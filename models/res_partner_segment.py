@@ -43,6 +43,11 @@ class ResPartnerSegment(models.Model):
     )
     partner_count = fields.Integer(string="Customers", compute="_compute_partner_count")
 
+    # A list belongs to one segment: two segments on one list would empty what the other fills.
+    _mailing_list_uniq = models.UniqueIndex(
+        "(mailing_list_id) WHERE mailing_list_id IS NOT NULL", "A mailing list is synchronised by one segment only."
+    )
+
     def _default_company_id(self):
         return self.env.company
 
@@ -61,6 +66,54 @@ class ResPartnerSegment(models.Model):
                 raise ValidationError(
                     self.env._("Domain of segment %(name)s is not valid: %(error)s", name=segment.name, error=error)
                 ) from error
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._erp_crm_check_values(vals)
+        self._check_mailing_list_handover(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._erp_crm_check_values(vals)
+        self._check_mailing_list_handover([vals])
+        return super().write(vals)
+
+    # ------------------------------------------------------------
+    # ACCESS
+    # ------------------------------------------------------------
+
+    def _check_mailing_list_handover(self, vals_list):
+        """A segment synchronises only into a list handed over by someone who may edit it (or one it created):
+        linking a mailing list needs the right to write that list (Email Marketing), checked for the saving
+        user. Without it, a sales manager could empty or fill the marketing team's lists."""
+        # the list the segments already have needs no new handover (a form saving it again)
+        list_ids = {vals["mailing_list_id"] for vals in vals_list if vals.get("mailing_list_id")}
+        list_ids -= set(self.mailing_list_id.ids)
+        if not list_ids or self.env.su:
+            return
+        mailing_lists = self.env["mailing.list"].browse(list_ids)
+        if not mailing_lists.has_access("write"):
+            raise AccessError(
+                self.env._(
+                    "Mailing List: a segment may only be synchronised into a mailing list you may edit "
+                    "(Email Marketing rights)."
+                )
+            )
+
+    def _check_mailing_list_sync_access(self):
+        """The sync writes the list with the running user's own rights: it needs Email Marketing rights."""
+        MailingList = self.env["mailing.list"]
+        if not (MailingList.has_access("create") and self.env["mailing.subscription"].has_access("unlink")):
+            raise AccessError(
+                self.env._(
+                    "Segment %(name)s: synchronising a mailing list needs Email Marketing rights; "
+                    "ask a marketing user to synchronise it.",
+                    name=self.name,
+                )
+            )
+        if self.mailing_list_id:
+            self.mailing_list_id.check_access("write")
 
     def _get_domain(self):
         self.ensure_one()
@@ -94,23 +147,28 @@ class ResPartnerSegment(models.Model):
 
     def _sync_mailing_list(self):
         """Make the mailing list's subscriptions exactly the segment's partners with an email (one contact per
-        email address; opted-out subscriptions stay opted out)."""
+        email address). Opted-out subscriptions stay as they are, whatever the segment does: a customer who
+        unsubscribed, left the segment and came back is not subscribed again.
+
+        Runs with the current user's rights, on mailing lists as well: the list is the segment's (created by it,
+        or linked by someone who may edit it, see :meth:`_check_mailing_list_handover`), and the user must be
+        allowed to edit it."""
         self.ensure_one()
         self.check_access("write")
+        self._check_mailing_list_sync_access()
         partners = self._search_partners().filtered("email_normalized")
-        # sudo: the partners were selected with the user's own rights above; the list is a derived copy of them.
-        MailingList = self.env["mailing.list"].sudo()
-        mailing_list = self.sudo().mailing_list_id  # sudo: the segment's list, a derived copy (as above)
+        mailing_list = self.mailing_list_id
         if not mailing_list:
-            mailing_list = MailingList.create({"name": self.name})
-            self.sudo().mailing_list_id = mailing_list  # sudo: link the list just created for this segment
-        Contact = self.env["mailing.contact"].sudo()  # sudo: same derived copy as the list
+            mailing_list = self.env["mailing.list"].create({"name": self.name})
+            self.mailing_list_id = mailing_list
+        Contact = self.env["mailing.contact"]
         emails = {}
         for partner in partners:
             emails.setdefault(partner.email_normalized, partner)
         subscriptions = mailing_list.subscription_ids
         subscribed = {sub.contact_id.email_normalized: sub for sub in subscriptions}
-        subscriptions.filtered(lambda sub: sub.contact_id.email_normalized not in emails).unlink()
+        # opted out: kept, so that the customer is never subscribed again by the segment
+        subscriptions.filtered(lambda sub: not sub.opt_out and sub.contact_id.email_normalized not in emails).unlink()
         missing = {email: partner for email, partner in emails.items() if email not in subscribed}
         if missing:
             known = Contact.search_fetch([("email_normalized", "in", list(missing))], ["email_normalized"])
@@ -129,7 +187,8 @@ class ResPartnerSegment(models.Model):
     @api.model
     def _cron_sync_segments(self):
         """After the daily ranking: synchronise the segments that ask for it, each as the user who last saved it
-        (never as superuser: the domain is theirs)."""
+        (never as superuser: the domain is theirs, and so are the rights on the list; a segment last saved by
+        someone without Email Marketing rights is skipped and logged)."""
         for segment in self.search([("auto_sync", "=", True)]):
             try:
                 with self.env.cr.savepoint():

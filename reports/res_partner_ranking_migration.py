@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.res_partner_ranking import ABC_CLASSES, RFM_SEGMENTS
+from ..models.res_partner_ranking import ABC_CLASSES, REVENUE_GROUPS, RFM_SEGMENTS
 
 UNRANKED = [("none", "Unranked")]
 
@@ -25,8 +25,8 @@ class ResPartnerRankingMigration(models.Model):
     to_class = fields.Selection(ABC_CLASSES, string="Class", readonly=True)
     from_segment = fields.Selection(UNRANKED + RFM_SEGMENTS, string="Segment Last Month", readonly=True)
     to_segment = fields.Selection(RFM_SEGMENTS, string="Segment", readonly=True)
-    revenue = fields.Monetary(string="Revenue (period)", readonly=True)
-    previous_revenue = fields.Monetary(string="Revenue Last Month (period)", readonly=True)
+    revenue = fields.Monetary(string="Revenue (period)", readonly=True, groups=REVENUE_GROUPS)
+    previous_revenue = fields.Monetary(string="Revenue Last Month (period)", readonly=True, groups=REVENUE_GROUPS)
     class_changed = fields.Boolean(readonly=True)
     segment_changed = fields.Boolean(readonly=True)
 

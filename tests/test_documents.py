@@ -214,11 +214,16 @@ class TestRankingSheet(RankingCommon, HttpCase):
         self.assertEqual((ranking.abc_class, ranking.rfm_segment), ("a", "champions"))
         text, _layout = pdf_text(self, self.report, self.alpha, user=self.user_sales, name="ranking_sheet")
         currency = self.company.currency_id
+        # revenue amounts: for sales administrators and invoicing users only (README, money), not the salesperson
+        self.assertNotIn("Revenue of the period", text)
+        self.assertNotIn("Lifetime revenue", text)
+        manager_text, _layout = pdf_text(self, self.report, self.alpha, user=self.user_manager)
+        self.assertIn(f"Revenue of the period {money(self.env, 6000, currency)}", manager_text)
+        self.assertIn(f"Lifetime revenue {money(self.env, 6000, currency)}", manager_text)
         for expected in (
             "Customer ranking: Alpha",
             "A Champions",
-            f"Revenue of the period {money(self.env, 6000, currency)}",
-            f"Lifetime revenue {money(self.env, 6000, currency)}",
+            "Share of the company's revenue 54.1 %",
             "Invoices in the period 2",
             "Deal conversion (won / closed) 50 % (1 / 2)",
             "Open deals 1",

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import SQL
 
 from odoo.addons.erp_crm.models.res_partner_ranking import RFM_SEGMENT_SQL
@@ -289,6 +289,52 @@ class TestRankingSecurity(RankingCommon):
         self.assertEqual(rows_b.company_id, self.company_b)
         with self.assertRaises(AccessError):
             self.Ranking.with_user(self.user_sales).browse(rows_b.ids).read(["revenue"])
+
+    def test_salespeople_see_class_and_segment_not_revenue(self):
+        """Issue 18, item 7: revenue amounts of the ranking (period and lifetime, snapshots, migration report, the
+        customer's Ranking tab) are for sales administrators and invoicing users; a salesperson sees class, segment,
+        scores and shares, and may not read, search, group nor sum the amounts."""
+        self._rank()
+        sales = self.user_sales
+        Ranking = self.Ranking.with_user(sales)
+        rows = Ranking.search([("abc_class", "=", "a")])
+        self.assertEqual(rows.partner_id, self.alpha | self.beta | self.gamma)
+        self.assertTrue(all(rows.mapped("revenue_share")))
+        self.assertEqual(self.alpha.with_user(sales).erp_crm_rfm_segment, "champions")
+        self.assertEqual(
+            self.env["res.partner"].with_user(sales).search([("erp_crm_abc_class", "=", "a")]),
+            rows.partner_id | self.ann,
+        )
+        Snapshot = self.env["res.partner.ranking.snapshot"].with_user(sales)
+        Migration = self.env["res.partner.ranking.migration"].with_user(sales)
+        for attempt, call in {
+            "read": lambda: rows.read(["revenue"]),
+            "read lifetime": lambda: rows[0].lifetime_revenue,
+            "search": lambda: Ranking.search([("revenue", ">", 1000)]),
+            "count": lambda: Ranking.search_count([("lifetime_revenue", ">=", 6000)]),
+            "order": lambda: Ranking.search([], order="revenue desc"),
+            "sum": lambda: Ranking.formatted_read_group([], ["abc_class"], ["revenue:sum"]),
+            "group": lambda: Ranking.formatted_read_group([], ["lifetime_revenue"], ["__count"]),
+            "snapshot": lambda: Snapshot.search([("revenue", ">", 0)]),
+            "migration": lambda: Migration.search_read([], ["revenue"]),
+            "customer": lambda: self.alpha.with_user(sales).read(["erp_crm_revenue"]),
+            "customer lifetime": lambda: self.alpha.with_user(sales).erp_crm_lifetime_revenue,
+        }.items():
+            with self.subTest(attempt=attempt), self.assertRaises(AccessError):
+                call()
+        # the Ranking tab of the customer's form shows no amount to the salesperson
+        arch = self.env["res.partner"].with_user(sales).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="erp_crm_abc_class"', arch)
+        self.assertNotIn("erp_crm_revenue", arch)
+        # sales administrators and invoicing users read them
+        accountant = new_test_user(
+            self.env, login="erp_crm_sales_acct", groups="erp_crm.erp_crm_group_user,account.group_account_invoice"
+        )
+        for user in (self.user_manager, accountant):
+            with self.subTest(user=user.login):
+                alpha = self.Ranking.with_user(user).search([("partner_id", "=", self.alpha.id), ("revenue", ">", 0)])
+                self.assertEqual((alpha.revenue, alpha.lifetime_revenue), (6000, 6000))
+                self.assertEqual(self.alpha.with_user(user).erp_crm_revenue, 6000)
 
     def test_only_managers_recompute_and_change_settings(self):
         with self.assertRaises(AccessError):

@@ -1,6 +1,9 @@
+from psycopg2 import IntegrityError
+
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Command
-from odoo.tests import freeze_time, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from .common import ErpCrmCommon
 from .ranking_common import TODAY, RankingCommon
@@ -114,12 +117,37 @@ class TestReengagement(RankingCommon):
 @tagged("erp_crm")
 @freeze_time(TODAY)
 class TestSegments(RankingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # who may synchronise: an ERP CRM manager with Email Marketing rights
+        cls.user_marketing = new_test_user(
+            cls.env,
+            login="erp_crm_marketing",
+            groups="erp_crm.erp_crm_group_manager,mass_mailing.group_mass_mailing_user",
+            name="Mia Marketing",
+        )
+        # the marketing team's own list, five subscribers
+        cls.marketing_list = cls.env["mailing.list"].create(
+            {
+                "name": "Newsletter",
+                "contact_ids": [
+                    Command.create({"name": f"Reader {i}", "email": f"reader{i}@example.com"}) for i in range(5)
+                ],
+            }
+        )
+
     def _list_emails(self, segment):
         return set(segment.sudo().mailing_list_id.subscription_ids.contact_id.mapped("email"))
 
+    def _list_state(self):
+        """The marketing list's subscriptions as they are in the database (contact, opted out)."""
+        self.env.invalidate_all()
+        return sorted(self.marketing_list.subscription_ids.mapped(lambda sub: (sub.contact_id.id, sub.opt_out)))
+
     def test_segment_is_synchronised_exactly(self):
         self._rank(self.company)
-        Segment = self.env["res.partner.segment"].with_user(self.user_manager)
+        Segment = self.env["res.partner.segment"].with_user(self.user_marketing)
         segment = Segment.create({"name": "Class A", "domain": "[('erp_crm_abc_class', '=', 'a')]"})
         self.assertEqual(segment.partner_count, 4)  # Alpha, its contact Ann, Beta, Gamma (no email)
         segment.action_sync_mailing_list()
@@ -192,6 +220,82 @@ class TestSegments(RankingCommon):
             with self.subTest(domain=domain), self.assertRaisesRegex(ValidationError, "Domain"):
                 with self.env.cr.savepoint():
                     Segment.create({"name": "Bad", "domain": domain})
+
+    def test_manager_without_email_marketing_cannot_empty_or_fill_a_list(self):
+        """Issue 18, hole 1: a sales manager without Email Marketing rights links the marketing team's list to a
+        segment matching nobody (or everybody) and synchronises it: refused, the list untouched."""
+        self._rank(self.company)
+        before = self._list_state()
+        self.assertEqual(len(before), 5)
+        lists_before = self.env["mailing.list"].search_count([])
+        Segment = self.env["res.partner.segment"].with_user(self.user_manager)
+        for domain in ("[('id', '=', -1)]", "[]"):
+            with self.subTest(domain=domain), self.assertRaisesRegex(AccessError, "Mailing List"):
+                with self.env.cr.savepoint():
+                    Segment.create({"name": "x", "domain": domain, "mailing_list_id": self.marketing_list.id})
+        self.assertFalse(self.env["res.partner.segment"].search([("name", "=", "x")]))
+        # nor by linking it to a segment of theirs afterwards
+        segment = Segment.create({"name": "Mine", "domain": "[('id', '=', -1)]"})
+        with self.assertRaisesRegex(AccessError, "Mailing List"), self.env.cr.savepoint():
+            segment.write({"mailing_list_id": self.marketing_list.id})
+        # nor by synchronising: that needs Email Marketing rights (no list of its own created either)
+        with self.assertRaisesRegex(AccessError, "Email Marketing"), self.env.cr.savepoint():
+            segment.action_sync_mailing_list()
+        self.assertFalse(segment.sudo().mailing_list_id)
+        # a list handed over by someone who may edit it: the manager still may not rewrite it
+        handed = self.env["res.partner.segment"].create(
+            {"name": "Handed", "domain": "[]", "mailing_list_id": self.marketing_list.id, "auto_sync": True}
+        )
+        handed.with_user(self.user_manager).write({"domain": "[('id', '=', -1)]"})
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            handed.with_user(self.user_manager).action_sync_mailing_list()
+        # and the daily sync runs as the manager who last saved it: skipped, logged
+        with self.assertLogs("odoo.addons.erp_crm.models.res_partner_segment", "WARNING"):
+            self.env["res.partner.segment"]._cron_sync_segments()
+        self.assertEqual(self._list_state(), before)
+        self.assertEqual(self.env["mailing.list"].search_count([]), lists_before)
+
+    def test_a_list_is_synchronised_by_one_segment(self):
+        """A marketing user may hand their list over to a segment; a second segment on the same list is refused."""
+        self._rank(self.company)
+        Segment = self.env["res.partner.segment"].with_user(self.user_marketing)
+        segment = Segment.create(
+            {"name": "A", "domain": "[('erp_crm_abc_class', '=', 'a')]", "mailing_list_id": self.marketing_list.id}
+        )
+        segment.action_sync_mailing_list()
+        self.assertEqual(segment.mailing_list_id, self.marketing_list)
+        self.assertEqual(self._list_emails(segment), {"alpha@example.com", "ann@example.com", "beta@example.com"})
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            Segment.create({"name": "B", "domain": "[]", "mailing_list_id": self.marketing_list.id})
+
+    def test_opt_outs_stay_whatever_the_segment_does(self):
+        """Issue 18, hole 5: a customer who unsubscribed, left the segment and came back stays unsubscribed."""
+        self._rank(self.company)
+        segment = (
+            self.env["res.partner.segment"]
+            .with_user(self.user_marketing)
+            .create({"name": "Class A", "domain": "[('erp_crm_abc_class', '=', 'a')]"})
+        )
+        segment.action_sync_mailing_list()
+        mailing_list = segment.mailing_list_id.sudo()
+        # Beta unsubscribes through Odoo's own unsubscribe path
+        mailing_list._update_subscription_from_email("beta@example.com", opt_out=True)
+        beta_sub = mailing_list.subscription_ids.filtered(lambda sub: sub.contact_id.email == "beta@example.com")
+        self.assertTrue(beta_sub.opt_out)
+        # Beta leaves the segment, the list is synchronised, Beta comes back, synchronised again
+        segment.write({"domain": f"[('erp_crm_abc_class', '=', 'a'), ('id', '!=', {self.beta.id})]"})
+        segment.action_sync_mailing_list()
+        self.assertTrue(beta_sub.exists(), "an opted-out subscription is never deleted")
+        segment.write({"domain": "[('erp_crm_abc_class', '=', 'a')]"})
+        segment.action_sync_mailing_list()
+        self.env.invalidate_all()
+        subs = mailing_list.subscription_ids.filtered(lambda sub: sub.contact_id.email == "beta@example.com")
+        self.assertEqual(subs, beta_sub)
+        self.assertTrue(subs.opt_out, "still opted out")
+        self.assertEqual(
+            set(mailing_list.subscription_ids.filtered(lambda sub: not sub.opt_out).contact_id.mapped("email")),
+            {"alpha@example.com", "ann@example.com"},
+        )
 
     def test_sales_users_cannot_change_segments(self):
         segment = self.env["res.partner.segment"].create({"name": "All", "domain": "[]"})
