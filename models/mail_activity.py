@@ -1,3 +1,4 @@
+import logging
 from collections import defaultdict
 from datetime import timedelta
 
@@ -8,6 +9,8 @@ from odoo.fields import Domain
 from odoo.tools import format_datetime
 
 from ..tools import claim_batch, deal_digest_body, format_minutes
+
+_logger = logging.getLogger(__name__)
 
 
 class MailActivity(models.Model):
@@ -127,8 +130,13 @@ class MailActivity(models.Model):
         """Overdue activities whose funnel's grace has also passed, oldest first."""
         domain = Domain.FALSE
         for funnel in self.env["sale.funnel"].with_context(active_test=False).search([]):
+            try:
+                limit_at = now - timedelta(minutes=funnel.escalation_minutes)
+            except (OverflowError, ValueError):
+                # a legacy grace longer than any calendar: nothing of this funnel is overdue by that long
+                _logger.warning("Funnel %s: its escalation grace is out of range, nothing escalated", funnel.id)
+                continue
             deals = self.env["sale.order"]._search([("funnel_id", "=", funnel.id)])
-            limit_at = now - timedelta(minutes=funnel.escalation_minutes)
             domain |= Domain("res_id", "in", deals) & Domain("deadline_at", "<=", limit_at)
         base = Domain(
             [("res_model", "=", "sale.order"), ("overdue_notified_at", "!=", False), ("escalated_at", "=", False)]

@@ -5,7 +5,9 @@ from odoo.exceptions import ValidationError
 class ProjectProject(models.Model):
     """A project flagged as a service desk: its tasks are service requests with SLA policies."""
 
-    _inherit = "project.project"
+    _name = "project.project"
+    # the guard first: erp_crm's fields (and NUL characters) refused by name before Odoo's own create or write works
+    _inherit = ["erp.crm.input.guard", "project.project"]
 
     is_service_desk = fields.Boolean(
         "Service Desk", help="Tasks of this project are service requests: customer, deal, type, priority and SLAs."
@@ -22,6 +24,10 @@ class ProjectProject(models.Model):
         help="Share of an SLA's time after which a request is at risk (and its assignee reminded), unless the "
         "policy sets its own.",
     )
+
+    @api.model
+    def _erp_crm_number_bounds(self):
+        return {**super()._erp_crm_number_bounds(), "sla_at_risk_percent": (0, 100, None)}
 
     @api.constrains("sla_at_risk_percent")
     def _check_sla_at_risk_percent(self):

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .erp_crm_input_guard import YEAR_HOURS
 from .project_service_type import SERVICE_PRIORITIES, check_service_priority
 
 SLA_KINDS = [("first_response", "First Response"), ("resolution", "Resolution")]
@@ -42,6 +43,14 @@ class ProjectSlaPolicy(models.Model):
     at_risk_percent = fields.Float(
         "At Risk After (%)", help="Share of the time after which the request is at risk (empty: the project's)."
     )
+
+    @api.model
+    def _erp_crm_number_bounds(self):
+        return {
+            **super()._erp_crm_number_bounds(),
+            "working_hours": (0, YEAR_HOURS, self.env._("a year")),
+            "at_risk_percent": (0, 100, None),
+        }
 
     @api.constrains("working_hours")
     def _check_working_hours(self):

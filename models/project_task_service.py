@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import restricted_search
+from ..tools import ConfigurationOutOfRange, restricted_search
 from .project_service_type import SERVICE_PRIORITIES, check_service_priority
 from .project_task_sla import OPEN_STATUSES, SLA_STATUSES
 
@@ -215,7 +215,11 @@ class ProjectTask(models.Model):
             calendar = task.project_id._erp_crm_service_calendar()
             # counted from the request's arrival: the start of its first SLAs (now, when it is created)
             start = min(lines.mapped("start_at"), default=now)
-            new_lines += [stale._prepare_line(task, policy, start, calendar) for policy in policies - lines.policy_id]
+            for policy in policies - lines.policy_id:
+                try:
+                    new_lines.append(stale._prepare_line(task, policy, start, calendar))
+                except ConfigurationOutOfRange as error:  # a legacy policy: the request still arrives, noted
+                    task._erp_crm_note_setting_error(self.env._("No SLA for this request: %(error)s", error=error))
         stale.unlink()
         if new_lines:
             # sudo: as above, the system writes the request's SLA lines.
@@ -225,6 +229,14 @@ class ProjectTask(models.Model):
                 task._erp_crm_sla_reached(task_lines)._reach(now)
                 if task.stage_id.is_customer_wait:
                     task_lines._pause(now)
+
+    def _erp_crm_note_setting_error(self, text):
+        """A setting that cannot be applied to these requests, noted in their chatter by OdooBot."""
+        author = self.env["sale.funnel.robot"]._robot_author()
+        # sudo: the system's note about its own settings, posted whoever created the request (a portal customer,
+        # an email); fixed text, nothing user-written is rendered.
+        for task in self.sudo():
+            task.message_post(body=text, author_id=author.id, subtype_xmlid="mail.mt_note")
 
     def _erp_crm_sla_after_write(self, vals, was_waiting):
         if {"service_type_id", "service_priority", "project_id"} & vals.keys():

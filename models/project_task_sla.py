@@ -6,7 +6,7 @@ from odoo.tools import SQL, format_datetime
 
 from odoo.addons.project.models.project_task import CLOSED_STATES
 
-from ..tools import claim_batch, deal_digest_body, format_minutes
+from ..tools import claim_batch, configured_dates, deal_digest_body, format_minutes
 
 SLA_STATUSES = [("ongoing", "On Track"), ("at_risk", "At Risk"), ("failed", "Failed"), ("reached", "Reached")]
 OPEN_STATUSES = ("ongoing", "at_risk")
@@ -94,14 +94,21 @@ class ProjectTaskSla(models.Model):
 
     @api.model
     def _prepare_line(self, task, policy, start, calendar):
-        minutes = round(policy.working_hours * 60)
-        return {
-            "task_id": task.id,
-            "policy_id": policy.id,
-            "start_at": start,
-            "deadline": add_working_minutes(calendar, start, minutes),
-            "at_risk_at": add_working_minutes(calendar, start, round(minutes * policy._at_risk_share())),
-        }
+        """Values of ``task``'s line of ``policy``; ``ConfigurationOutOfRange`` when the policy's time (a legacy
+        setting) puts the deadline past any calendar."""
+
+        def setting():
+            return self.env._("Within (Working Hours) of SLA policy “%(name)s”", name=policy.name)
+
+        with configured_dates(self.env, setting):
+            minutes = round(policy.working_hours * 60)
+            return {
+                "task_id": task.id,
+                "policy_id": policy.id,
+                "start_at": start,
+                "deadline": add_working_minutes(calendar, start, minutes),
+                "at_risk_at": add_working_minutes(calendar, start, round(minutes * policy._at_risk_share())),
+            }
 
     def _pause(self, now):
         """The request waits for the customer: the clocks of its open SLAs stop."""

@@ -2,7 +2,9 @@ from odoo import fields, models
 
 
 class ProjectTaskType(models.Model):
-    _inherit = "project.task.type"
+    _name = "project.task.type"
+    # the guard first: erp_crm's fields (and NUL characters) refused by name before Odoo's own create or write works
+    _inherit = ["erp.crm.input.guard", "project.task.type"]
 
     is_customer_wait = fields.Boolean(
         "Waiting for the Customer",

@@ -2,17 +2,22 @@ from datetime import timedelta
 
 from odoo import models
 
+from ..tools import configured_dates
+
 TIME_UNITS = [("minutes", "Minutes"), ("hours", "Hours"), ("working_days", "Working Days")]
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _name = "res.company"
+    # the guard first: erp_crm's fields (and NUL characters) refused by name before Odoo's own create or write works
+    _inherit = ["erp.crm.input.guard", "res.company"]
 
     def _erp_crm_add_working_time(self, start, amount, unit):
         """``start`` plus ``amount`` ``unit`` of the company's working time (naive UTC in and out).
 
         Counted by the company's calendar (``resource.calendar._erp_crm_add_working_time``, the one
-        implementation of erp_crm's working time). Without a calendar, plain clock time is used.
+        implementation of erp_crm's working time). Without a calendar, plain clock time is used. An amount past
+        any calendar (a legacy setting) raises ``ConfigurationOutOfRange``.
         """
         self.ensure_one()
         if not amount:
@@ -20,6 +25,7 @@ class ResCompany(models.Model):
         calendar = self.resource_calendar_id
         if calendar:
             return calendar._erp_crm_add_working_time(start, amount, unit)
-        if unit == "working_days":
-            return start + timedelta(days=amount)
-        return start + timedelta(hours=amount / 60.0 if unit == "minutes" else float(amount))
+        with configured_dates(self.env, lambda: self.env["resource.calendar"]._erp_crm_span_text(amount, unit)):
+            if unit == "working_days":
+                return start + timedelta(days=amount)
+            return start + timedelta(hours=amount / 60.0 if unit == "minutes" else float(amount))

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .erp_crm_input_guard import YEAR_DAYS
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -36,6 +38,28 @@ class ResCompany(models.Model):
         string="Re-engage After (days)",
         help="Also re-engage a customer who bought nothing for this many days (0: only by segment).",
     )
+
+    @api.model
+    def _erp_crm_number_bounds(self):
+        ten_years = self.env._("ten years")
+        return {
+            **super()._erp_crm_number_bounds(),
+            "erp_crm_ranking_months": (1, 120, ten_years),
+            "erp_crm_ranking_threshold_a": (0, 100, None),
+            "erp_crm_ranking_threshold_b": (0, 100, None),
+            "erp_crm_reengage_days": (0, 10 * YEAR_DAYS, ten_years),
+        }
+
+    def _erp_crm_ranking_settings_problem(self):
+        """Why this company's customers cannot be ranked (a setting saved before its bounds), or None."""
+        self.ensure_one()
+        for fname in self._erp_crm_number_bounds():
+            if not fname.startswith(("erp_crm_ranking_", "erp_crm_reengage_")):
+                continue
+            field = self._fields[fname]
+            if problem := self._erp_crm_value_problem(field, self[fname]):
+                return self._erp_crm_refusal(field, self[fname], problem)
+        return None
 
     @api.constrains("erp_crm_ranking_months")
     def _check_erp_crm_ranking_months(self):

@@ -2,7 +2,9 @@ from odoo import fields, models
 
 
 class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
+    _name = "res.config.settings"
+    # the guard first: erp_crm's fields (and NUL characters) refused by name before Odoo's own create or write works
+    _inherit = ["erp.crm.input.guard", "res.config.settings"]
 
     erp_crm_ranking_months = fields.Integer(related="company_id.erp_crm_ranking_months", readonly=False)
     erp_crm_ranking_threshold_a = fields.Float(related="company_id.erp_crm_ranking_threshold_a", readonly=False)

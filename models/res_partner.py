@@ -24,7 +24,9 @@ RANKING_FIELDS = {
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    # the guard first: erp_crm's fields (and NUL characters) refused by name before Odoo's own create or write works
+    _inherit = ["erp.crm.input.guard", "res.partner"]
 
     erp_crm_ranking_ids = fields.One2many("res.partner.ranking", "partner_id", string="Rankings", groups=RANKING_GROUP)
     erp_crm_ranking_id = fields.Many2one(

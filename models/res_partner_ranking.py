@@ -1,6 +1,10 @@
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 ABC_CLASSES = [("a", "A"), ("b", "B"), ("c", "C")]
 RFM_SEGMENTS = [
@@ -121,13 +125,17 @@ class ResPartnerRanking(models.Model):
         """ "Recompute now": the full ranking of the user's companies (sales managers)."""
         if not self.env.user.has_group("erp_crm.erp_crm_group_manager"):
             raise AccessError(self.env._("Only sales managers can recompute the customer ranking."))
-        self._compute_ranking(self.env.companies)
+        problems = {company: company._erp_crm_ranking_settings_problem() for company in self.env.companies}
+        self._compute_ranking(self.env.companies.filtered(lambda company: not problems[company]))
+        skipped = "; ".join(f"{company.name}: {problem}" for company, problem in problems.items() if problem)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "type": "success",
-                "message": self.env._("Customer ranking recomputed."),
+                "type": "warning" if skipped else "success",
+                "message": self.env._("Customer ranking recomputed, except for %(skipped)s", skipped=skipped)
+                if skipped
+                else self.env._("Customer ranking recomputed."),
                 "next": {"type": "ir.actions.client", "tag": "soft_reload"},
             },
         }
@@ -138,12 +146,16 @@ class ResPartnerRanking(models.Model):
 
     @api.model
     def _cron_compute_ranking(self):
-        """Daily: rank each company's customers (one statement per company), snapshot, re-engage."""
+        """Daily: rank each company's customers (one statement per company), snapshot, re-engage. A company whose
+        settings were saved before their bounds is left out (logged), the others are ranked."""
         companies = self.env["res.company"].search([])
         self.env["ir.cron"]._commit_progress(remaining=len(companies))
         for company in companies:
-            self._compute_ranking(company)
-            self._reengage(company)
+            if problem := company._erp_crm_ranking_settings_problem():
+                _logger.warning("Customers of company %s not ranked: %s", company.name, problem)
+            else:
+                self._compute_ranking(company)
+                self._reengage(company)
             if not self.env["ir.cron"]._commit_progress(1):
                 return
         self.env["res.partner.segment"]._cron_sync_segments()

@@ -4,6 +4,8 @@ import pytz
 
 from odoo import models
 
+from ..tools import configured_dates
+
 
 class ResourceCalendar(models.Model):
     """erp_crm's working-time arithmetic, to the minute: stage robots, stage time limits and service SLAs."""
@@ -17,15 +19,22 @@ class ResourceCalendar(models.Model):
         (global leaves of the calendar) skipped: Friday 17:50 + 15 min on a Mon-Fri 8-18 calendar is Monday 08:05.
         Working days are counted by the calendar itself (``plan_days``): the same time of day, ``amount`` working
         days later (Friday 17:50 + 1 working day is Monday 17:50; a start outside working hours counts from the
-        next working moment). A calendar without working time falls back to plain clock time.
+        next working moment). A calendar without working time falls back to plain clock time. An amount past any
+        calendar (a legacy setting) raises ``ConfigurationOutOfRange``.
         """
         self.ensure_one()
         if not amount:
             return start
-        if unit == "working_days":
-            return self._erp_crm_add_working_days(start, amount)
-        hours = amount / 60.0 if unit == "minutes" else float(amount)
-        return self.plan_hours(hours, start, compute_leaves=True) or start + timedelta(hours=hours)
+        with configured_dates(self.env, lambda: self._erp_crm_span_text(amount, unit)):
+            if unit == "working_days":
+                return self._erp_crm_add_working_days(start, amount)
+            hours = amount / 60.0 if unit == "minutes" else float(amount)
+            return self.plan_hours(hours, start, compute_leaves=True) or start + timedelta(hours=hours)
+
+    def _erp_crm_span_text(self, amount, unit):
+        """“90 minutes of working time”: how the error of an out-of-range amount names it."""
+        units = dict(self.env["sale.funnel.robot"]._fields["delay_unit"]._description_selection(self.env))
+        return self.env._("%(amount)s %(unit)s of working time", amount=amount, unit=units.get(unit, unit))
 
     def _erp_crm_add_working_days(self, start, days):
         """The same local time ``days`` working days after ``start`` (or its next working moment)."""

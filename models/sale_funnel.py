@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
 
+from .erp_crm_input_guard import YEAR_MINUTES
+
 
 class SaleFunnel(models.Model):
     _name = "sale.funnel"
@@ -59,6 +61,10 @@ class SaleFunnel(models.Model):
     _escalation_not_negative = models.Constraint(
         "CHECK(escalation_minutes >= 0)", "The escalation grace cannot be negative."
     )
+
+    @api.model
+    def _erp_crm_number_bounds(self):
+        return {**super()._erp_crm_number_bounds(), "escalation_minutes": (0, YEAR_MINUTES, self.env._("a year"))}
 
     def _compute_robot_count(self):
         counts = dict(

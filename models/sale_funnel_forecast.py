@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .erp_crm_input_guard import YEAR_DAYS
+
 
 class SaleFunnel(models.Model):
     """The funnel's average sales cycle, which dates the expected closing of its new deals."""
@@ -16,6 +18,10 @@ class SaleFunnel(models.Model):
     )
 
     _cycle_days_positive = models.Constraint("CHECK(cycle_days >= 0)", "A funnel's average cycle cannot be negative.")
+
+    @api.model
+    def _erp_crm_number_bounds(self):
+        return {**super()._erp_crm_number_bounds(), "cycle_days": (0, 10 * YEAR_DAYS, self.env._("ten years"))}
 
     def _get_average_cycle_days(self):
         """{funnel id: average days from first stage entry to won} over the won deals of ``self``."""
@@ -39,5 +45,6 @@ class SaleFunnel(models.Model):
     def _cron_update_cycle_days(self):
         """Nightly: each funnel's average cycle from its won deals (funnels without won deals keep theirs)."""
         funnels = self.with_context(active_test=False).search([])
+        highest = self._erp_crm_number_bounds()["cycle_days"][1]
         for funnel_id, days in funnels._get_average_cycle_days().items():
-            self.browse(funnel_id).cycle_days = round(days, 1)
+            self.browse(funnel_id).cycle_days = min(round(days, 1), highest)

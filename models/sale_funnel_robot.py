@@ -9,10 +9,14 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date, format_datetime
 
-from ..tools import CONCURRENCY_ERRORS, DOOR_FIELDS
+from ..tools import CONCURRENCY_ERRORS, DOOR_FIELDS, ConfigurationOutOfRange
+from .erp_crm_input_guard import YEAR_HOURS, YEAR_MINUTES
 from .res_company import TIME_UNITS
 
 _logger = logging.getLogger(__name__)
+
+YEAR_WORKING_DAYS = 261  # 52 weeks of 5 days, and one
+YEAR_IN_UNITS = {"minutes": YEAR_MINUTES, "hours": YEAR_HOURS, "working_days": YEAR_WORKING_DAYS}
 
 # Each kind has its execution, description and validation side by side, in the file of its group:
 # ``_execute_<kind>(runs)``, ``_describe_<kind>(order, user, when)`` and ``_check_<kind>()``
@@ -328,7 +332,17 @@ class SaleFunnelRobot(models.Model):
     # CONSTRAINTS
     # ------------------------------------------------------------
 
-    @api.constrains("delay_amount", "deadline_amount")
+    @api.model
+    def _erp_crm_number_bounds(self):
+        a_year = self.env._("a year")
+        return {
+            **super()._erp_crm_number_bounds(),
+            "delay_amount": (0, YEAR_MINUTES, a_year),
+            "deadline_amount": (0, YEAR_MINUTES, a_year),
+            "down_payment_percent": (0, 100, None),
+        }
+
+    @api.constrains("delay_amount", "deadline_amount", "delay_unit", "deadline_unit")
     def _check_amounts(self):
         for robot in self:
             if robot.delay_amount < 0:
@@ -339,6 +353,23 @@ class SaleFunnelRobot(models.Model):
                 raise ValidationError(
                     self.env._("Deadline: robot “%(robot)s” cannot have a negative deadline.", robot=robot.name)
                 )
+            for label, amount, unit in (
+                (self.env._("Delay"), robot.delay_amount, robot.delay_unit),
+                (self.env._("Deadline"), robot.deadline_amount, robot.deadline_unit),
+            ):
+                if amount > YEAR_IN_UNITS.get(unit, YEAR_MINUTES):
+                    raise ValidationError(
+                        self.env._(
+                            "%(field)s: robot “%(robot)s” waits at most a year (%(minutes)s minutes, %(hours)s hours "
+                            "or %(days)s working days), not %(amount)s.",
+                            field=label,
+                            robot=robot.name,
+                            minutes=YEAR_MINUTES,
+                            hours=YEAR_HOURS,
+                            days=YEAR_WORKING_DAYS,
+                            amount=amount,
+                        )
+                    )
 
     @api.constrains(
         "kind",
@@ -637,16 +668,19 @@ class SaleFunnelRobot(models.Model):
                 matching, error = deals.browse(), exc
             for order in deals:
                 entry_vals, date_in = order._erp_crm_robot_entry_values(entries[order])
-                vals = {
-                    "robot_id": robot.id,
-                    **entry_vals,
-                    "planned_at": plan(
-                        order._erp_crm_working_time_owner(), date_in, robot.delay_amount, robot.delay_unit
-                    ),
-                    "state": "planned",
-                }
+                try:
+                    planned_at, out_of_range = (
+                        plan(order._erp_crm_working_time_owner(), date_in, robot.delay_amount, robot.delay_unit),
+                        None,
+                    )
+                except ConfigurationOutOfRange as exc:  # a legacy delay past any calendar: this run fails alone
+                    planned_at, out_of_range = fields.Datetime.now(), exc
+                vals = {"robot_id": robot.id, **entry_vals, "planned_at": planned_at, "state": "planned"}
                 if error:
                     message = self.env._("Failed: the condition cannot be read (%(error)s).", error=error)
+                    vals.update(state="failed", message=message, done_at=fields.Datetime.now())
+                elif out_of_range:
+                    message = self.env._("Failed: Delay: %(error)s", error=out_of_range)
                     vals.update(state="failed", message=message, done_at=fields.Datetime.now())
                 elif order not in matching:
                     vals.update(state="skipped", message=order._erp_crm_robot_skip_message())
@@ -756,7 +790,10 @@ class SaleFunnelRobot(models.Model):
             return self.env._("Skipped: the deal does not meet the condition.")
         user = self._get_assignees_preview(order)
         company = self.env["res.company"].browse(order.company_id.id)  # in the robot's env: calendar settings
-        when = company._erp_crm_add_working_time(fields.Datetime.now(), self.delay_amount, self.delay_unit)
+        try:
+            when = company._erp_crm_add_working_time(fields.Datetime.now(), self.delay_amount, self.delay_unit)
+        except ConfigurationOutOfRange as error:
+            return self.env._("Would fail: Delay: %(error)s", error=error)
         try:
             with self.env.cr.savepoint(flush=False):
                 text = getattr(self, f"_describe_{self.kind}")(order, user, when)

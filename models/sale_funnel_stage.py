@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .erp_crm_input_guard import YEAR_HOURS
 from .sale_funnel_robot import check_condition, condition_domain
 
 STAGE_KINDS = [("open", "Open"), ("won", "Won"), ("lost", "Lost")]
@@ -114,6 +115,16 @@ class SaleFunnelStage(models.Model):
         "CHECK(gate_prepaid_percent >= 0 AND gate_prepaid_percent <= 100)",
         "A prepaid gate must be between 0 and 100%.",
     )
+
+    @api.model
+    def _erp_crm_number_bounds(self):
+        return {
+            **super()._erp_crm_number_bounds(),
+            "probability": (0, 100, None),
+            "max_hours": (0, YEAR_HOURS, self.env._("a year")),
+            "trigger_percent": (0, 100, None),
+            "gate_prepaid_percent": (0, 100, None),
+        }
 
     def _compute_deal_count(self):
         counts = self._get_deal_counts()

@@ -2,7 +2,15 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 
-from ..tools import BOOKKEEPING_FIELDS, DOOR_FIELDS, claim_batch, deal_digest_body, format_minutes, restricted_search
+from ..tools import (
+    BOOKKEEPING_FIELDS,
+    DOOR_FIELDS,
+    ConfigurationOutOfRange,
+    claim_batch,
+    deal_digest_body,
+    format_minutes,
+    restricted_search,
+)
 
 WON_STATUS = [("pending", "In Progress"), ("won", "Won"), ("lost", "Lost")]
 
@@ -525,13 +533,27 @@ class SaleOrder(models.Model):
         return DOOR_FIELDS
 
     def _set_stage_time_limit(self):
-        """Deadline of the stage's time limit, in the company's working hours, counted from the entry."""
+        """Deadline of the stage's time limit, in the company's working hours, counted from the entry. A time limit
+        past any calendar (a legacy setting) leaves the deals without deadline, with a note: the move goes on."""
         for (stage, company), orders in self.grouped(lambda o: (o.stage_id, o.company_id)).items():
             deadline = False
             if stage.max_hours and stage.kind == "open":
-                deadline = company._erp_crm_add_working_time(orders[0].date_stage, stage.max_hours, "hours")
+                try:
+                    deadline = company._erp_crm_add_working_time(orders[0].date_stage, stage.max_hours, "hours")
+                except ConfigurationOutOfRange as error:
+                    orders._erp_crm_note_setting_error(
+                        self.env._("No time limit in stage “%(stage)s”: %(error)s", stage=stage.name, error=error)
+                    )
             if orders.filtered(lambda o, d=deadline: o.sla_deadline != d or o.sla_escalated):
                 super(SaleOrder, orders).write({"sla_deadline": deadline, "sla_escalated": False})
+
+    def _erp_crm_note_setting_error(self, text):
+        """A setting that cannot be applied to these deals, noted in their chatter by OdooBot for whoever reads it."""
+        author = self.env["sale.funnel.robot"]._robot_author()
+        # sudo: the system's note about its own settings, posted whoever moved the deal (an accountant's invoice,
+        # a web request); fixed text, nothing user-written is rendered.
+        for order in self.sudo():
+            order.message_post(body=text, author_id=author.id, subtype_xmlid="mail.mt_note")
 
     @api.depends("funnel_id.role_ids", "role_user_ids.user_id", "user_id")
     def _compute_role_summary(self):

@@ -1,6 +1,9 @@
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+
+_logger = logging.getLogger(__name__)
 
 
 class SaleOrder(models.Model):
@@ -28,4 +31,8 @@ class SaleOrder(models.Model):
                 order.date_expected_close = order.date_expected_close
                 continue
             start = fields.Datetime.to_datetime(order.date_order) or fields.Datetime.now()
-            order.date_expected_close = (start + timedelta(days=order.funnel_id.cycle_days)).date()
+            try:
+                order.date_expected_close = (start + timedelta(days=order.funnel_id.cycle_days)).date()
+            except (OverflowError, ValueError):  # a legacy cycle past any calendar: the deal still arrives, undated
+                _logger.warning("Funnel %s: its average cycle is out of range", order.funnel_id.id)
+                order.date_expected_close = order.date_expected_close

@@ -35,6 +35,15 @@ class SaleTarget(models.Model):
     won_count_progress = fields.Float(string="Deals Won (%)", compute="_compute_progress")
     call_progress = fields.Float(string="Calls (%)", compute="_compute_progress")
 
+    @api.model
+    def _erp_crm_number_bounds(self):
+        return {
+            **super()._erp_crm_number_bounds(),
+            "target_won_amount": (0, 10**12, None),
+            "target_won_count": (0, 10**6, None),
+            "target_call_count": (0, 10**6, None),
+        }
+
     _targets_positive = models.Constraint(
         "CHECK(target_won_amount >= 0 AND target_won_count >= 0 AND target_call_count >= 0)",
         "A target cannot be negative.",

@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from ..models.erp_crm_input_guard import INT_MAX, YEAR_DAYS
 from ..models.sale_funnel_stage import STAGE_KINDS
 from .sale_deal_report import DEAL_DEPENDS, HISTORY_DEPENDS
 
@@ -153,8 +154,10 @@ class SaleFunnelReport(models.Model):
         """Stages of one funnel with the deals that entered each, their amount and the conversion to the next.
 
         Read through ``_read_group``, so the user's record rules apply (own deals, companies).
-        :param period: False (all time) or the number of days back from today
+        :param funnel_id: False (the first funnel) or a funnel's id
+        :param period: False (all time) or the number of days back from today (at most a hundred years)
         """
+        funnel_id, days = self._check_funnel_chart_args(funnel_id, period)
         Funnel = self.env["sale.funnel"]
         funnels = Funnel.search([])
         funnel = Funnel.browse(funnel_id).exists() & funnels if funnel_id else funnels[:1]
@@ -167,13 +170,7 @@ class SaleFunnelReport(models.Model):
         if not funnel:
             return result
         domain = Domain("funnel_id", "=", funnel.id)
-        if period:
-            try:
-                days = int(period)
-            except (TypeError, ValueError):
-                raise UserError(
-                    self.env._("The period of the funnel chart is a number of days, not “%(period)s”.", period=period)
-                ) from None
+        if days:
             date_from = fields.Datetime.subtract(fields.Datetime.now(), days=days)
             domain &= Domain("date", ">=", date_from)
         groups = self._read_group(
@@ -201,3 +198,31 @@ class SaleFunnelReport(models.Model):
                 }
             )
         return result
+
+    @api.model
+    def _check_funnel_chart_args(self, funnel_id, period):
+        """(funnel id or False, days or False) from what came over RPC; a clear refusal of anything else."""
+        if funnel_id in (False, None, 0):
+            funnel_id = False
+        elif isinstance(funnel_id, bool) or not isinstance(funnel_id, int) or not 0 < funnel_id <= INT_MAX:
+            raise UserError(
+                self.env._("The funnel of the funnel chart is a funnel's id, not “%(funnel)s”.", funnel=funnel_id)
+            )
+        if period in (False, None, 0, ""):
+            return funnel_id, False
+        days = None
+        if isinstance(period, int | str) and not isinstance(period, bool):
+            try:
+                days = int(period)
+            except ValueError:
+                days = None
+        highest = 100 * YEAR_DAYS
+        if days is None or not 0 < days <= highest:
+            raise UserError(
+                self.env._(
+                    "The period of the funnel chart is a number of days from 1 to %(highest)s, not “%(period)s”.",
+                    highest=highest,
+                    period=str(period)[:60],
+                )
+            )
+        return funnel_id, days

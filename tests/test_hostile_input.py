@@ -442,3 +442,172 @@ class TestHostileInput(ErpCrmCommon):
                 record.write(vals)
         self.assertEqual(self.robot.delay_amount, 0)
         self.assertEqual(self.robot.kind, "note")
+
+
+# ----------------------------------------------------------------------
+# Configuration bounds and NUL characters (issue 18, items 4 and 6)
+# ----------------------------------------------------------------------
+
+NUMBER_TYPES = ("integer", "float", "monetary")
+# Inputs no number field takes: huge, not finite, of the wrong type, with a NUL character.
+REFUSED_NUMBERS = [10**30, 1e300, math.nan, math.inf, -math.inf, "abc", [1], {"a": 1}, "1\x00", b"1", "1e400"]
+REFUSED_HUGE = {"integer": [2**31, 2**40, "99999999999"], "float": [1e16], "monetary": [1e16]}
+
+
+@tagged("erp_crm", "erp_crm_security", "erp_crm_hostile")
+class TestConfigurationBounds(ErpCrmCommon):
+    """Every number field erp_crm adds (its models and Odoo's), written over the public create/write by a user who may
+    configure everything: huge, negative, NaN, infinite, wrong-type and NUL inputs end in a ValidationError or a
+    UserError (AccessError included), and a refused call has written nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.admin = new_test_user(
+            cls.env,
+            login="bounds_admin",
+            groups="base.group_system,erp_crm.erp_crm_group_manager,project.group_project_manager,"
+            "sales_team.group_sale_manager",
+        )
+        cls.desk = cls.env["project.project"].create({"name": "Service", "is_service_desk": True})
+        cls.task_stage = cls.env["project.task.type"].create(
+            {"name": "New", "project_ids": [Command.link(cls.desk.id)]}
+        )
+        cls.policy = cls.env["project.sla.policy"].create(
+            {"name": "4 h", "project_id": cls.desk.id, "stage_id": cls.task_stage.id, "working_hours": 4}
+        )
+        cls.robot = cls.env["sale.funnel.robot"].create(
+            {"name": "Note", "stage_id": cls.stage_measure.id, "kind": "note", "summary": "Measure"}
+        )
+        cls.deal = cls._create_deal()
+        cls.request = cls.env["project.task"].create({"name": "Leak", "project_id": cls.desk.id})
+        cls.target = cls.env["sale.target"].create(
+            {"user_id": cls.user_sales.id, "date_from": "2026-01-01", "date_to": "2026-12-31"}
+        )
+        cls.segment = cls.env["res.partner.segment"].create({"name": "All", "domain": "[]"})
+        # model: values of a valid create (models users cannot create are called with {} and refused)
+        cls.create_base = {
+            "sale.funnel": {"name": "F"},
+            "sale.funnel.stage": {"name": "S", "funnel_id": cls.funnel.id},
+            "sale.funnel.robot": {"name": "R", "stage_id": cls.stage_measure.id, "kind": "note"},
+            "sale.funnel.role": {"name": "Role", "funnel_id": cls.funnel.id},
+            "sale.lost.reason": {"name": "L"},
+            "project.service.type": {"name": "T"},
+            "project.sla.policy": {
+                "name": "P",
+                "project_id": cls.desk.id,
+                "stage_id": cls.task_stage.id,
+                "working_hours": 2,
+            },
+            "sale.target": {"user_id": cls.user_sales.id, "date_from": "2026-01-01", "date_to": "2026-03-31"},
+            "res.partner.segment": {"name": "Seg", "domain": "[]"},
+            "project.project": {"name": "P"},
+            "project.task": {"name": "T", "project_id": cls.desk.id},
+            "sale.order": {"partner_id": cls.partner.id, "funnel_id": cls.funnel.id},
+            "res.partner": {"name": "P"},
+            "res.users": {"name": "U", "login": "bounds_new_user"},
+            "res.company": {"name": "C"},
+            "res.config.settings": {},
+        }
+        cls.number_fields = [
+            (name, fname)
+            for name in sorted(cls.env.registry)
+            if not cls.env[name]._abstract
+            for fname, field in cls.env[name]._fields.items()
+            if field.type in NUMBER_TYPES and "erp_crm" in field._modules
+        ]
+
+    def _record(self, model):
+        """A record of ``model`` to write on (any: the admin may write them all, or is refused by the access rules)."""
+        known = {
+            "sale.funnel": self.funnel,
+            "sale.funnel.stage": self.stage_measure,
+            "sale.funnel.robot": self.robot,
+            "project.sla.policy": self.policy,
+            "project.project": self.desk,
+            "project.task": self.request,
+            "sale.order": self.deal,
+            "sale.target": self.target,
+            "res.partner.segment": self.segment,
+            "res.company": self.env.company,
+            "res.partner": self.partner,
+            "res.users": self.user_sales,
+        }
+        Model = self.env[model].with_context(active_test=False)
+        return known.get(model) or (Model.search([], limit=1) if Model._auto else Model.browse())
+
+    def _digest(self, model):
+        """md5 of the rows of ``model``'s table (and of the companies', which settings write), read by SQL."""
+        self.env.flush_all()
+        tables = {"res_company", "res_partner", "mail_alias"}
+        if self.env[model]._auto:
+            tables.add(self.env[model]._table)
+        parts = SQL(" || ").join(
+            SQL("COALESCE((SELECT md5(string_agg(t::text, '|' ORDER BY t.id)) FROM %s t), '-')", SQL.identifier(t))
+            for t in sorted(tables)
+        )
+        return self.env.execute_query(SQL("SELECT md5(%s)", parts))[0][0]
+
+    def _call(self, model, method, args):
+        """``model.method(*args)`` as the admin calls it over RPC, in a savepoint always rolled back.
+
+        Returns "ok", "refused" (nothing written, checked before the rollback) or the crash."""
+        savepoint = self.env.cr.savepoint()
+        before = self._digest(model)
+        try:
+            call_kw(self.env[model].with_user(self.admin), method, args, {})
+            self.env.flush_all()
+            return "ok"
+        except UserError as error:
+            self.env.invalidate_all(flush=False)
+            self.refusals.setdefault(model, str(error)[:150])
+            return "refused" if self._digest(model) == before else "refused, but wrote"
+        except Exception as error:  # noqa: BLE001 - what the test counts: any other exception is a crash
+            return f"{type(error).__name__}: {error!s:.200}"
+        finally:
+            savepoint.close(rollback=True)
+            self.env.invalidate_all(flush=False)
+
+    def test_sweep_every_number_field_refuses_bad_input_cleanly(self):
+        self.assertGreater(len(self.number_fields), 100, "the registry lists erp_crm's number fields")
+        self.assertIn(("res.company", "erp_crm_ranking_months"), self.number_fields)
+        self.assertIn(("res.config.settings", "erp_crm_reengage_days"), self.number_fields)
+        problems = []
+        calls = 0
+        self.refusals = {}
+        with mute_logger("odoo.models", "odoo.sql_db", "odoo.fields", "odoo.addons.base.models.ir_rule"):
+            for model, fname in self.number_fields:
+                field = self.env[model]._fields[fname]
+                target = field.related_field if field.related else field
+                Target = self.env[target.model_name]
+                bounds = (
+                    Target._erp_crm_number_bounds().get(target.name)
+                    if hasattr(Target, "_erp_crm_number_bounds")
+                    else None
+                )
+                refused = REFUSED_NUMBERS + REFUSED_HUGE[field.type]
+                if bounds:
+                    refused.append(bounds[1] + 1)
+                    if bounds[0] >= 0:
+                        refused.append(-1)
+                record = self._record(model)
+                for value in [*refused, -1]:
+                    must_refuse = value in refused or (isinstance(value, float) and math.isnan(value))
+                    calls_of_value = [("create", [{**self.create_base.get(model, {}), fname: value}])]
+                    if record:
+                        calls_of_value.append(("write", [record.ids, {fname: value}]))
+                    for method, args in calls_of_value:
+                        calls += 1
+                        outcome = self._call(model, method, args)
+                        if outcome == "ok" and not must_refuse:
+                            continue
+                        if outcome != "refused":
+                            problems.append(f"{model}.{method} {fname}={value!r:.40}: {outcome}")
+        _logger.info(
+            "configuration bounds: %s calls on %s number fields, refusals: %s",
+            calls,
+            len(self.number_fields),
+            self.refusals,
+        )
+        self.assertGreater(calls, 2000)
+        self.assertFalse(problems, f"{len(problems)} of {calls} calls:\n" + "\n".join(problems[:80]))

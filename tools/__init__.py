@@ -1,3 +1,4 @@
+from .bounds import ConfigurationOutOfRange, configured_dates
 from .digest import deal_digest_body, format_minutes
 from .door import BOOKKEEPING_FIELDS, DOOR_FIELDS
 from .field_access import restricted_search
