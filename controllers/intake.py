@@ -27,7 +27,8 @@ class ErpCrmIntake(http.Controller):
     External pages cannot hold Odoo's CSRF token, so the form posts the funnel's secret token instead (compared in
     constant time). Requests are counted per client address in PostgreSQL (``sale.intake.throttle``): beyond the
     limit the answer is 429 and nothing is created. The answer never tells whether the funnel exists, whether the
-    token was right, or whether the customer was known: it is the same for all of them.
+    token was right, or whether the customer was known: it is the same for all of them. The token is in the public
+    page, so a request speaks for nobody: see ``sale.order._erp_crm_create_web_request``.
     """
 
     @http.route(
@@ -75,24 +76,12 @@ class ErpCrmIntake(http.Controller):
     def _create_deal(self, funnel, values):
         # Created by OdooBot, as the website forms of Odoo create their records: the visitor may create nothing,
         # the token proved the page may bring requests into this funnel, and only plain text is taken from it.
+        # Nothing proves who typed the address: the deal gets a contact of its own and the text is logged as a web
+        # request; a known contact with the address is only suggested (``_erp_crm_create_web_request``).
         Deal = request.env(user=SUPERUSER_ID)["sale.order"]
-        funnel = funnel.with_env(Deal.env)
         try:
             with Deal.env.cr.savepoint():
-                partner = Deal._erp_crm_intake_customer(funnel, values["email"], values["name"], values["phone"])
-                Deal._erp_crm_create_intake_deal(
-                    funnel,
-                    partner,
-                    values["subject"]
-                    or (values["message"] or "").strip().split("\n")[0][:100]
-                    or request.env._("Web request"),
-                    body=values["message"],
-                    utm={
-                        "source": values["utm_source"],
-                        "medium": values["utm_medium"] or Deal.env.ref("utm.utm_medium_website", False),
-                        "campaign": values["utm_campaign"],
-                    },
-                )
+                Deal._erp_crm_create_web_request(funnel.with_env(Deal.env), values)
         except Exception:
             # The visitor gets the same answer; the failure is for the administrator, in the log.
             _logger.exception("Web request for funnel %s could not be saved as a deal", funnel.id)

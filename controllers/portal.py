@@ -5,6 +5,8 @@ from odoo.tools import plaintext2html
 
 from odoo.addons.sale.controllers import portal as sale_portal
 
+from ..models.sale_intake_throttle import INTAKE_WINDOW
+
 SUBJECT_MAX = 200
 
 
@@ -12,13 +14,22 @@ class ServiceRequestPortal(sale_portal.CustomerPortal):
     """“Open a service request” on the customer's portal order page (issue 12).
 
     Only the order's customer may post: whoever holds the order's access token, or a portal user of the order's
-    customer. Anyone else gets a 404 (whether the order exists or not) and nothing is created.
+    customer. Anyone else gets a 404 (whether the order exists or not) and nothing is created. Posts are counted
+    per client address as the website form's (``sale.intake.throttle``): beyond the limit the answer is 429 and
+    nothing is created.
     """
 
     @http.route(
         ["/my/orders/<int:order_id>/service_request"], type="http", auth="public", methods=["POST"], website=True
     )
     def portal_order_service_request(self, order_id, access_token=None, name="", description="", **kw):
+        # sudo: portal customers and token holders have no rights on the counter; one fixed statement writes it.
+        if not request.env["sale.intake.throttle"].sudo()._erp_crm_hit(f"service:{request.httprequest.remote_addr}"):
+            return request.make_response(
+                request.env._("Too many requests: please try again in a few minutes."),
+                headers=[("Content-Type", "text/plain; charset=utf-8"), ("Retry-After", str(INTAKE_WINDOW))],
+                status=429,
+            )
         order_sudo = self._erp_crm_service_order(order_id, access_token)
         desk = order_sudo and order_sudo._erp_crm_service_desk()
         if not desk:

@@ -1,8 +1,8 @@
 import hmac
 import secrets
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 # Compared against when no funnel answers, so that an unknown funnel costs the same compare as a bad token.
 _NO_TOKEN = secrets.token_urlsafe(32)
@@ -26,11 +26,27 @@ class SaleFunnel(models.Model):
         help="Secret posted by the website form with each request. Without a token the funnel takes no web requests.",
     )
     intake_form_url = fields.Char(string="Web Form Address", compute="_compute_intake_form_url")
+    intake_company_id = fields.Many2one(
+        "res.company",
+        string="Requests Company",
+        help="For a funnel shared between companies: the company whose deals its web requests and emails become "
+        "(set to yours when you let it take web requests). A funnel of one company takes them into that company.",
+    )
 
     def _compute_intake_form_url(self):
         base_url = self.get_base_url() if self else ""
         for funnel in self:
             funnel.intake_form_url = f"{base_url}/erp_crm/intake"
+
+    @api.constrains("intake_company_id")
+    def _check_intake_company(self):
+        # constraints run as sudo: the user who saves is still env.user (the superuser may choose any company)
+        for funnel in self:
+            company = funnel.intake_company_id
+            if company and self.env.uid != SUPERUSER_ID and company not in self.env.user.company_ids:
+                raise ValidationError(
+                    self.env._("Requests Company: choose one of your companies, not %(company)s.", company=company.name)
+                )
 
     # ------------------------------------------------------------
     # ORM
@@ -67,6 +83,9 @@ class SaleFunnel(models.Model):
         """A new secret for the website form: the previous one stops working at once."""
         self.check_access("write")
         for funnel in self:
+            if not funnel.company_id and not funnel.intake_company_id:
+                # a shared funnel's web form brings requests into the company of the manager who published it
+                funnel.intake_company_id = self.env.company
             # sudo: the token is readable and writable by ERP CRM managers only (field groups); the caller may
             # write the funnel (checked above), the value is generated here, never given.
             funnel.sudo().intake_token = secrets.token_urlsafe(32)
@@ -105,10 +124,24 @@ class SaleFunnel(models.Model):
         return bool(self) and bool(self.active) and expected != _NO_TOKEN and matches
 
     def _erp_crm_intake_company(self):
-        """Company of the deals that come in through this funnel: the funnel's, else its team's, else the
-        current one."""
+        """Company of the deals that come in through this funnel: the funnel's, else for a shared funnel its
+        *Requests Company*, else its team's, else its alias domain's. Never the company of whoever runs the code
+        (the superuser for the web form, the sender's user for the mail gateway): refused when there is none."""
         self.ensure_one()
-        return self.company_id or self.team_ids.company_id[:1] or self.env.company
+        company = (
+            self.company_id
+            or self.intake_company_id
+            or self.team_ids.company_id[:1]
+            or self.sudo().alias_domain_id.company_ids[:1]  # sudo: the alias domain's company, read for routing
+        )
+        if not company:
+            raise UserError(
+                self.env._(
+                    "Requests Company: the shared funnel %(funnel)s does not say which company takes its requests.",
+                    funnel=self.display_name,
+                )
+            )
+        return company.with_env(self.env)
 
     def _erp_crm_intake_team(self, company):
         """Team of the deals that come in: the team whose default funnel this is, else the funnel's first team

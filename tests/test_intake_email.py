@@ -184,3 +184,34 @@ class TestEmailIntake(ErpCrmCommon, MailCase):
         self.assertEqual(activity.user_id, self.user_sales)
         self.assertEqual(activity.deadline_at, datetime(2026, 3, 16, 8, 15), "09:15 in Berlin")
         self.assertEqual(deal.robot_run_ids.state, "done")
+
+    def test_an_employees_address_never_makes_them_the_customer(self):
+        """Issue 18 item 3: the gateway authors an email by its From address (Odoo's design, unsigned); an
+        employee's address still never makes the employee a deal's customer, nor the deal theirs."""
+        boss = self.user_manager
+        boss.email = "mike.manager@example.com"
+        Message = self.env["mail.message"]
+        written_before = Message.search([("author_id", "=", boss.partner_id.id)])
+        deal = self._receive('"Mike Manager" <mike.manager@example.com>', "Give them 50 % off")
+        self.assertEqual(len(deal), 1)
+        self.assertNotEqual(deal.partner_id, boss.partner_id)
+        self.assertFalse(deal.partner_id.with_context(active_test=False).user_ids)
+        self.assertEqual(deal.partner_id.email, "mike.manager@example.com")
+        self.assertEqual(self._emails(deal).author_id, deal.partner_id, "the email is its address's contact's")
+        self.assertEqual(Message.search([("author_id", "=", boss.partner_id.id)]), written_before)
+        self.assertNotIn(boss.partner_id, deal.message_partner_ids)
+        self.assertEqual(deal.create_uid, self.env.ref("base.user_root"), "created by OdooBot, not as the sender")
+        again = self._receive('"Mike Manager" <mike.manager@example.com>', "And free installation")
+        self.assertEqual(again.partner_id, deal.partner_id, "the address's own contact, found again")
+
+    def test_a_shared_funnel_takes_emails_into_its_requests_company(self):
+        """Not the company of the user the sender's address names (the gateway runs as them)."""
+        company_b = self.env["res.company"].create({"name": "Windows B"})
+        self.user_manager.email = "mike.manager@example.com"
+        shared = self.env["sale.funnel"].create(
+            {"name": "Shared windows", "company_id": False, "intake_company_id": company_b.id}
+        )
+        shared.write({"alias_name": "shared", "alias_domain_id": self.mail_alias_domain.id})
+        deal = self._receive('"Mike Manager" <mike.manager@example.com>', "Windows for B", to=shared.alias_email)
+        self.assertEqual((deal.funnel_id, deal.company_id), (shared, company_b))
+        self.assertEqual(deal.partner_id.company_id, company_b)

@@ -5,6 +5,7 @@ from odoo import http
 from odoo.fields import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..models.sale_intake_throttle import INTAKE_LIMIT, INTAKE_WINDOW, _seconds_now
 from .service_common import ServiceCommon
 
 
@@ -148,3 +149,19 @@ class TestServicePortalOrder(ServiceCommon, HttpCase):
         response = self._post(self.order_1, csrf=False, name="Forged from another site")
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self._requests())
+
+    def test_a_flood_of_requests_is_refused_beyond_the_limit(self):
+        """Issue 18 item 6: twelve posts in a row, each a request with its robots and notifications, are refused
+        beyond the website form's limit (per client address, counted in PostgreSQL)."""
+        self.authenticate("erp_crm_sp1", "erp_crm_sp1")
+        for _attempt in range(2):  # a window boundary crossed on the way starts again
+            self.env.cr.execute("DELETE FROM sale_intake_throttle")
+            slot = _seconds_now() // INTAKE_WINDOW
+            before = self._requests()
+            codes = [self._post(self.order_1, name=f"Leak {i}").status_code for i in range(INTAKE_LIMIT + 2)]
+            if _seconds_now() // INTAKE_WINDOW == slot:
+                break
+        self.assertEqual(codes, [200] * INTAKE_LIMIT + [429, 429])
+        self.assertEqual(len(self._requests() - before), INTAKE_LIMIT, "the refused posts create nothing")
+        response = self._post(self.order_1, name="One more")
+        self.assertEqual((response.status_code, response.headers.get("Retry-After")), (429, str(INTAKE_WINDOW)))
