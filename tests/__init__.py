@@ -48,3 +48,8 @@ from . import test_access_matrix
 from . import test_security_review
 from . import test_hostile_input
 from . import test_robot_background
+from . import test_working_days
+from . import test_deal_in_column
+from . import test_sales_settings
+from . import test_ranking_purchases
+from . import test_story_figures

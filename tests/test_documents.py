@@ -219,7 +219,7 @@ class TestRankingSheet(RankingCommon, HttpCase):
             "A Champions",
             f"Revenue of the period {money(self.env, 6000, currency)}",
             f"Lifetime revenue {money(self.env, 6000, currency)}",
-            "Invoices in the period 2",
+            "Purchases in the period 2",
             "Deal conversion (won / closed) 50 % (1 / 2)",
             "Open deals 1",
         ):
