@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
@@ -12,6 +12,39 @@ class ResConfigSettings(models.TransientModel):
     erp_crm_reengage_active = fields.Boolean(related="company_id.erp_crm_reengage_active", readonly=False)
     erp_crm_reengage_funnel_id = fields.Many2one(related="company_id.erp_crm_reengage_funnel_id", readonly=False)
     erp_crm_reengage_days = fields.Integer(related="company_id.erp_crm_reengage_days", readonly=False)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Write erp_crm's company settings in one write, so that the company's constraints see the whole save.
+
+        Odoo writes each related setting on its own (the related field's inverse), checking the company after each:
+        re-engagement switched on before its funnel was written, or thresholds raised together (A 66 → 92 with
+        B 90 → 97) checked against the old B, were refused although the page as saved is valid.
+        """
+        company_fields = self._erp_crm_company_fields()
+        company_vals_list = [
+            {fname: vals.pop(fname) for fname in company_fields if fname in vals} for vals in vals_list
+        ]
+        settings = super().create(vals_list)
+        for record, company_vals in zip(settings, company_vals_list, strict=True):
+            company = record.company_id
+            changed = {
+                fname: value
+                for fname, value in company_vals.items()
+                if company._fields[fname].convert_to_write(company[fname], company) != value
+            }
+            if changed:
+                company.write(changed)
+        return settings
+
+    @api.model
+    def _erp_crm_company_fields(self):
+        """The settings of this page that are erp_crm's fields of the company (``company_id.<same name>``)."""
+        return [
+            fname
+            for fname, field in self._fields.items()
+            if fname.startswith("erp_crm_") and field.related == f"company_id.{fname}" and not field.readonly
+        ]
 
     def action_erp_crm_recompute_ranking(self):
         return self.env["res.partner.ranking"].action_recompute()

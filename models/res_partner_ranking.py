@@ -72,7 +72,12 @@ class ResPartnerRanking(models.Model):
         help="Position of the customer among the company's customers with revenue, as a percentile (1 = top 1%).",
     )
     abc_class = fields.Selection(ABC_CLASSES, string="Class", readonly=True)
-    frequency = fields.Integer(string="Invoices (period)", readonly=True)
+    frequency = fields.Integer(
+        string="Purchases (period)",
+        readonly=True,
+        help="Sale orders invoiced in the period (a down payment and its final invoice are one purchase), plus each "
+        "invoice made without an order.",
+    )
     recency_days = fields.Integer(
         string="Days Since Last Invoice",
         compute="_compute_recency_days",
@@ -205,7 +210,6 @@ WITH params AS (
 totals AS (
     SELECT m.company_id, m.commercial_partner_id AS partner_id,
            COALESCE(SUM(m.amount_untaxed_signed) FILTER (WHERE m.invoice_date >= p.period_start), 0) AS revenue,
-           COUNT(*) FILTER (WHERE m.invoice_date >= p.period_start AND m.move_type = 'out_invoice') AS frequency,
            SUM(m.amount_untaxed_signed) AS lifetime_revenue,
            MIN(m.invoice_date) FILTER (WHERE m.move_type = 'out_invoice') AS first_invoice_date,
            MAX(m.invoice_date) FILTER (WHERE m.move_type = 'out_invoice') AS last_invoice_date,
@@ -217,9 +221,37 @@ totals AS (
        AND m.invoice_date <= %(today)s
      GROUP BY m.company_id, m.commercial_partner_id
 ),
+period_invoices AS (
+    SELECT m.company_id, m.commercial_partner_id AS partner_id, m.id AS move_id
+      FROM account_move m
+      JOIN params p ON p.company_id = m.company_id
+     WHERE m.state = 'posted'
+       AND m.move_type = 'out_invoice'
+       AND m.invoice_date BETWEEN p.period_start AND %(today)s
+),
+invoiced_orders AS (
+    -- the sale orders each invoice of the period invoices
+    SELECT DISTINCT aml.move_id, sol.order_id
+      FROM period_invoices pi
+      JOIN account_move_line aml ON aml.move_id = pi.move_id
+      JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = aml.id
+      JOIN sale_order_line sol ON sol.id = rel.order_line_id
+),
+purchases AS (
+    -- frequency counts purchases: the sale orders invoiced in the period (a down payment and its final invoice
+    -- are one purchase), plus one for each invoice made without an order
+    SELECT pi.company_id, pi.partner_id,
+           COUNT(DISTINCT io.order_id) + COUNT(*) FILTER (WHERE io.move_id IS NULL) AS frequency
+      FROM period_invoices pi
+      LEFT JOIN invoiced_orders io ON io.move_id = pi.move_id
+     GROUP BY pi.company_id, pi.partner_id
+),
 customers AS MATERIALIZED (
     -- archived customers are not ranked (and their revenue is not in the shares)
-    SELECT t.* FROM totals t JOIN res_partner rp ON rp.id = t.partner_id AND rp.active
+    SELECT t.*, COALESCE(pu.frequency, 0) AS frequency
+      FROM totals t
+      JOIN res_partner rp ON rp.id = t.partner_id AND rp.active
+      LEFT JOIN purchases pu ON pu.company_id = t.company_id AND pu.partner_id = t.partner_id
 ),
 companies AS (
     -- one row per company: its settings and totals (not windows over the whole company: they spool every row)

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytz
 
@@ -37,20 +37,30 @@ class ResourceCalendar(models.Model):
         return self.env._("%(amount)s %(unit)s of working time", amount=amount, unit=units.get(unit, unit))
 
     def _erp_crm_add_working_days(self, start, days):
-        """The same local time ``days`` working days after ``start`` (or its next working moment)."""
+        """The same local time ``days`` working days after ``start`` (or its next working moment).
+
+        ``plan_days`` finds the day (it counts the day of ``begin`` as the first one, so we ask for ``days + 1``);
+        the time of day is then kept within that day's working time, from its first interval's start to its last
+        interval's end (``plan_days`` itself returns the end of the day's *first* interval: noon on a calendar with a
+        lunch break).
+        """
         tz = pytz.timezone(self.tz or "UTC")
         begin = pytz.utc.localize(start)
         intervals = self._work_intervals_batch(begin, begin + timedelta(days=28))[False]
         begin = next((max(begin, iv_start) for iv_start, iv_stop, _meta in intervals if iv_stop > begin), None)
         if begin is None:
             return start + timedelta(days=days)
-        # plan_days counts the day of ``begin`` as the first one: the day we want is the next ``days``-th.
         day_end = self.plan_days(days + 1, begin, compute_leaves=True)
         if not day_end:
             return start + timedelta(days=days)
-        local_begin, local_end = begin.astimezone(tz), day_end.astimezone(tz)
-        same_time = tz.localize(datetime.combine(local_end.date(), local_begin.time().replace(tzinfo=None)))
-        return min(same_time, local_end).astimezone(pytz.utc).replace(tzinfo=None)
+        local_begin = begin.astimezone(tz)
+        target_day = day_end.astimezone(tz).date()
+        midnight = tz.localize(datetime.combine(target_day, time.min))
+        day_intervals = list(self._work_intervals_batch(midnight, midnight + timedelta(days=1))[False])
+        same_time = tz.localize(datetime.combine(target_day, local_begin.time().replace(tzinfo=None)))
+        if day_intervals:
+            same_time = min(max(same_time, day_intervals[0][0]), day_intervals[-1][1])
+        return same_time.astimezone(pytz.utc).replace(tzinfo=None)
 
     def _erp_crm_working_minutes(self, start, end):
         """Whole working minutes of this calendar between two naive UTC datetimes (0 when ``end`` <= ``start``)."""

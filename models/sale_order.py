@@ -215,11 +215,22 @@ class SaleOrder(models.Model):
         self._check_bookkeeping_untouched(vals_list)
         Funnel = self.env["sale.funnel"]
         now = fields.Datetime.now()
+        vals_list = self._add_stage_from_context(vals_list)
         for vals, stage in zip(vals_list, self._get_stages_from_vals(vals_list), strict=True):
             self._erp_crm_check_values(vals)  # the stage has its own message; the funnel's id is read below
             self._check_lost_reason_given_by_losing(vals, stage)
             if stage and not vals.get("funnel_id"):
                 vals["funnel_id"] = stage.funnel_id.id
+            elif stage and vals["funnel_id"] != stage.funnel_id.id:
+                raise ValidationError(
+                    self.env._(
+                        "Stage: “%(stage)s” belongs to the funnel “%(stage_funnel)s”, not to the funnel “%(funnel)s” "
+                        "given for the new deal.",
+                        stage=stage.name,
+                        stage_funnel=stage.funnel_id.name,
+                        funnel=Funnel.browse(vals["funnel_id"]).name,
+                    )
+                )
             elif vals.get("funnel_id") and not stage:
                 vals["stage_id"] = Funnel.browse(vals["funnel_id"])._get_first_open_stage().id
             if vals.get("stage_id"):
@@ -289,6 +300,15 @@ class SaleOrder(models.Model):
                     deals=", ".join(staying_open.mapped("name")) or self.env._("a new deal"),
                 )
             )
+
+    @api.model
+    def _add_stage_from_context(self, vals_list):
+        """``vals_list`` with the stage the context gives (``default_stage_id``: a kanban column, an integration),
+        so that a deal created in a column enters it through the door like one given its stage in ``vals``."""
+        stage_id = self.env.context.get("default_stage_id")
+        if not stage_id:
+            return vals_list
+        return [vals if "stage_id" in vals else {**vals, "stage_id": stage_id} for vals in vals_list]
 
     @api.model
     def _get_stages_from_vals(self, vals_list):

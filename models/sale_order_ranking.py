@@ -29,6 +29,13 @@ class SaleOrder(models.Model):
         groups="sales_team.group_sale_salesman",
         help="RFM segment of the customer in the deal's company (usable in robot conditions).",
     )
+    erp_crm_rfm_segment_badge = fields.Char(
+        string="Customer's Segment",
+        compute="_compute_erp_crm_rfm_segment_badge",
+        groups="sales_team.group_sale_salesman",
+        help='The badge of the customer\'s RFM segment on the deal ("Customer: Lost"): it tells how the customer '
+        "buys, not how the deal stands.",
+    )
     priority = fields.Selection(
         PRIORITIES,
         compute="_compute_priority",
@@ -53,6 +60,15 @@ class SaleOrder(models.Model):
             abc_class, rfm_segment = rankings.get((order.partner_id.id, order.company_id.id), (False, False))
             order.erp_crm_abc_class = abc_class
             order.erp_crm_rfm_segment = rfm_segment
+
+    @api.depends("erp_crm_rfm_segment")
+    def _compute_erp_crm_rfm_segment_badge(self):
+        labels = dict(self._fields["erp_crm_rfm_segment"]._description_selection(self.env))
+        for order in self:
+            segment = order.erp_crm_rfm_segment
+            order.erp_crm_rfm_segment_badge = (
+                self.env._("Customer: %(segment)s", segment=labels[segment]) if segment else False
+            )
 
     @api.depends("partner_id", "company_id")
     def _compute_priority(self):

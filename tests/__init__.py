@@ -52,3 +52,8 @@ from . import test_odoo_flows
 from . import test_odoo_wizards
 from . import test_search_security
 from . import test_security_smaller_holes
+from . import test_working_days
+from . import test_deal_in_column
+from . import test_sales_settings
+from . import test_ranking_purchases
+from . import test_story_figures

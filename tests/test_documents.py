@@ -224,7 +224,7 @@ class TestRankingSheet(RankingCommon, HttpCase):
             "Customer ranking: Alpha",
             "A Champions",
             "Share of the company's revenue 54.1 %",
-            "Invoices in the period 2",
+            "Purchases in the period 2",
             "Deal conversion (won / closed) 50 % (1 / 2)",
             "Open deals 1",
         ):
