@@ -1,5 +1,6 @@
 from odoo.tests import tagged
 
+from .erp_common import ErpTriggerCommon
 from .test_robots import RobotCommon
 
 
@@ -39,3 +40,42 @@ class TestRobotOfferEmail(RobotCommon):
         self.assertEqual(deal.state, "draft")
         self.assertEqual(deal.stage_id, self.stage_approval)
 
+
+@tagged("erp_crm")
+class TestRobotDownPaymentInvoiceEmail(ErpTriggerCommon):
+    """The customer gets the down-payment invoice as Odoo sends invoices: the PDF attached, the invoice marked
+    *sent*, the email in the customer's language."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("de_DE")
+        cls.env["ir.module.module"]._load_module_terms(["account"], ["de_DE"])
+        cls.partner.write({"email": "customer@example.com", "lang": "de_DE"})
+        cls.env["sale.funnel.robot"].create(
+            {
+                "name": "Invoice a 50% down payment",
+                "stage_id": cls.stage_payment.id,
+                "kind": "down_payment",
+                "down_payment_percent": 50,
+                "send_invoice": True,
+            }
+        )
+
+    def test_robot_down_payment_invoice_email_carries_the_invoice_pdf(self):
+        deal = self._create_deal(user_id=self.user_sales.id)
+        deal.with_user(self.user_sales).write({"stage_id": self.stage_payment.id})
+        invoice = deal.invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertTrue(invoice.is_move_sent, "the invoice is marked sent, as after Odoo's Send")
+        self.assertTrue(invoice.invoice_pdf_report_id, "Odoo's invoice PDF is made and kept on the invoice")
+        message = invoice.message_ids.filtered(lambda m: m.message_type == "comment" and m.partner_ids)
+        self.assertEqual(len(message), 1, "one email to the customer")
+        self.assertEqual(message.partner_ids, self.partner)
+        pdfs = message.attachment_ids.filtered(lambda a: a.mimetype == "application/pdf")
+        self.assertEqual(len(pdfs), 1, "the email carries the invoice PDF")
+        self.assertIn(invoice.name.replace("/", "_"), pdfs.name)
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", message.id)])
+        self.assertEqual(len(mail), 1, "queued for the mail queue")
+        self.assertEqual(mail.attachment_ids, pdfs)
+        self.assertIn("Rechnung (Ref", message.subject, "in the customer's language (German)")
