@@ -90,7 +90,26 @@ class SaleFunnelRobot(models.Model):
             )
             results[run] = ("done", message, self.env["mail.mail"].browse(mail_id))
         self._sign_email_messages([record for _state, _message, record in results.values() if record])
+        if self._sends_offer():
+            sent = self._get_records(runs.filtered(lambda run: results[run][0] == "done"))
+            # What Odoo's *Send* does to a quotation: a draft becomes *Quotation Sent* (and its triggers fire).
+            sent.filtered(lambda order: order.state == "draft").action_quotation_sent()
         return results
+
+    def _sends_offer(self):
+        """Whether this email robot sends the deal's offer: Odoo's quotation email, or the *Offer* or Odoo's
+        quotation PDF attached (by the robot or by its template). Such an email does to the order what Odoo's
+        *Send* does."""
+        if self._get_record_model() != "sale.order":
+            return False
+        offers = self.env["ir.actions.report"]
+        for xmlid in ("erp_crm.action_report_deal_offer", "sale.action_report_saleorder"):
+            offers |= self.env.ref(xmlid, raise_if_not_found=False) or offers
+        template = self.env.ref("sale.email_template_edi_sale", raise_if_not_found=False)
+        return bool(
+            (template and self.mail_template_id == template)
+            or offers & (self.report_id | self.mail_template_id.report_template_ids)
+        )
 
     def _sign_email_messages(self, mails):
         """Name the robot in the chatter entry of its emails: the signature before the message's body, in one

@@ -43,9 +43,9 @@ class SaleFunnelRobot(models.Model):
         return text
 
     def _execute_down_payment(self, runs):
-        """Create and post each deal's down-payment invoice (once per deal), and queue its email with the PDF."""
+        """Create and post each deal's down-payment invoice (once per deal), and send it as Odoo sends invoices."""
         results = {}
-        template = self.env.ref("account.email_template_edi_invoice", raise_if_not_found=False)
+        to_send = self.env["account.move"]
         for run in runs:
             order = run.order_id
             existed = bool(order._get_down_payment_invoices())
@@ -53,8 +53,8 @@ class SaleFunnelRobot(models.Model):
             if existed:
                 results[run] = ("skipped", self.env._("The deal already has its down-payment invoice."), invoice[:1])
                 continue
-            if self.send_invoice and template and invoice.partner_id.email:
-                template.send_mail(invoice.id, force_send=False)
+            if self.send_invoice and invoice.partner_id.email:
+                to_send |= invoice
             results[run] = (
                 "done",
                 self.env._(
@@ -64,7 +64,19 @@ class SaleFunnelRobot(models.Model):
                 ),
                 invoice,
             )
+        if to_send:
+            self._send_invoices(to_send)
         return results
+
+    def _send_invoices(self, invoices):
+        """Send posted invoices by email through Odoo's invoice sending (``account.move.send``): Odoo's invoice
+        PDF made, kept on the invoice and attached, the invoice marked *sent*, the invoice template rendered in the
+        customer's language. The email is queued (sent by the mail queue after commit), as robot emails are."""
+        # sudo: the robot posted the invoice on the company's behalf (see _erp_crm_create_down_payment_invoice);
+        # sending it needs accounting rights the person whose move ran the robot may lack.
+        self.env["account.move.send"].sudo().with_context(mail_notify_force_send=False)._generate_and_send_invoices(
+            invoices.sudo(), sending_methods={"email"}
+        )
 
     # ------------------------------------------------------------
     # WRITE: a field of the deal (or request), through an "Update Record" server action's value conversion
