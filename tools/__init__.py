@@ -1,3 +1,4 @@
 from .digest import deal_digest_body, format_minutes
 from .door import BOOKKEEPING_FIELDS, DOOR_FIELDS
 from .queue import CONCURRENCY_ERRORS, claim_batch
+from .document import format_duration, format_percent
