@@ -45,6 +45,7 @@ from . import res_config_settings
 from . import res_partner_ranking
 from . import res_partner_ranking_snapshot
 from . import res_partner
+from . import res_partner_salutation
 from . import res_partner_segment
 from . import sale_order_ranking
 from . import account_move_ranking

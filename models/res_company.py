@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo import models
 
+from odoo.addons.base.models.ir_actions_report import _wkhtml
+
 from ..tools import configured_dates
 
 TIME_UNITS = [("minutes", "Minutes"), ("hours", "Hours"), ("working_days", "Working Days")]
@@ -29,3 +31,9 @@ class ResCompany(models.Model):
             if unit == "working_days":
                 return start + timedelta(days=amount)
             return start + timedelta(hours=amount / 60.0 if unit == "minutes" else float(amount))
+
+    def _erp_crm_letterhead_in_body(self, report_type):
+        """Whether a customer document draws the company's logo in its body: in a PDF rendered by a wkhtmltopdf
+        without patched Qt (Debian's), which draws no header or footer page, so the layout's logo would be lost.
+        Elsewhere (HTML, a patched wkhtmltopdf) the layout's header shows it."""
+        return report_type == "pdf" and not _wkhtml().is_patched_qt

@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date, format_datetime
 
-from ..tools import CONCURRENCY_ERRORS, DOOR_FIELDS, ConfigurationOutOfRange
+from ..tools import CONCURRENCY_ERRORS, DOOR_FIELDS, ConfigurationOutOfRange, format_duration
 from .erp_crm_input_guard import YEAR_HOURS, YEAR_MINUTES
 from .res_company import TIME_UNITS
 
@@ -250,20 +250,21 @@ class SaleFunnelRobot(models.Model):
             robot.record_model = "project.task" if robot.task_stage_id else "sale.order"
 
     @api.depends("delay_amount", "delay_unit", "run_in_background")
+    @api.depends_context("lang")
     def _compute_timing_display(self):
-        units = dict(self._fields["delay_unit"]._description_selection(self.env))
         for robot in self:
             if robot.delay_amount:
-                unit = units[robot.delay_unit].lower()
-                robot.timing_display = self.env._("After %(amount)s %(unit)s", amount=robot.delay_amount, unit=unit)
+                robot.timing_display = self.env._(
+                    "After %(duration)s", duration=format_duration(self.env, robot.delay_amount, robot.delay_unit)
+                )
             elif robot.run_in_background:
                 robot.timing_display = self.env._("Right after, in the background")
             else:
                 robot.timing_display = self.env._("At once")
 
     @api.depends("kind", "deadline_mode", "deadline_amount", "deadline_unit", "deadline_field_id")
+    @api.depends_context("lang")
     def _compute_deadline_display(self):
-        units = dict(self._fields["deadline_unit"]._description_selection(self.env))
         for robot in self:
             if robot.kind not in ("activity", "task"):
                 robot.deadline_display = False
@@ -277,9 +278,8 @@ class SaleFunnelRobot(models.Model):
                 )
             elif robot.deadline_amount:
                 robot.deadline_display = self.env._(
-                    "%(amount)s %(unit)s of working time after entry",
-                    amount=robot.deadline_amount,
-                    unit=units[robot.deadline_unit].lower(),
+                    "%(duration)s of working time after entry",
+                    duration=format_duration(self.env, robot.deadline_amount, robot.deadline_unit),
                 )
             else:
                 robot.deadline_display = self.env._("At entry")

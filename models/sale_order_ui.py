@@ -1,6 +1,8 @@
 from odoo import models
 from odoo.exceptions import UserError
 
+from ..tools import format_percent
+
 
 class SaleOrder(models.Model):
     """What the deal's screens and documents need: the Won button, the amounts of the payment request."""
@@ -53,6 +55,7 @@ class SaleOrder(models.Model):
         return {
             "currency": currency,
             "percent": percent,
+            "percent_label": format_percent(self.env, percent),
             "due_now": due_now,
             "untaxed": self.amount_untaxed,
             "taxes": self.amount_tax,
@@ -92,6 +95,36 @@ class SaleOrder(models.Model):
                 currency.round(amounts["due_now"]), reference, structured, currency, self.partner_id
             )
         return {"bank": bank, "reference": reference, "qr_code": qr_code or False}
+
+    # ------------------------------------------------------------
+    # THE CUSTOMER DOCUMENTS (offer, payment request)
+    # ------------------------------------------------------------
+
+    def _erp_crm_tax_rate_label(self, taxes):
+        """The rates of a line's taxes as the reader's language writes them ("19 %"); a tax that is not a
+        percentage by its name."""
+        return ", ".join(
+            format_percent(self.env, tax.amount) if tax.amount_type == "percent" else tax.name
+            for tax in taxes.sorted("sequence")
+        )
+
+    def _erp_crm_tax_rows(self):
+        """(label, amount) per tax group of Odoo's tax summary of the order, labelled with its rates
+        ("VAT 19 %"), so that the document states each rate beside its amount."""
+        self.ensure_one()
+        taxes = self.order_line.tax_ids
+        rows = []
+        for subtotal in (self.tax_totals or {}).get("subtotals", []):
+            for group in subtotal["tax_groups"]:
+                group_taxes = taxes.filtered(lambda t, g=group: t.tax_group_id.id == g["id"])
+                rates = sorted(set(group_taxes.filtered(lambda t: t.amount_type == "percent").mapped("amount")))
+                label = (
+                    self.env._("VAT %(rate)s", rate=", ".join(format_percent(self.env, rate) for rate in rates))
+                    if rates
+                    else group["group_name"]
+                )
+                rows.append((label, group["tax_amount_currency"]))
+        return rows
 
     def _erp_crm_down_payment_percent(self):
         """Share asked by the down-payment robot of the deal's stage, else of its funnel (0 when none)."""

@@ -1,11 +1,13 @@
+import base64
 import os
 import re
 import subprocess
 import tempfile
 
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
 from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
-from odoo.tools import format_amount
+from odoo.tools import file_open, format_amount, html2plaintext
 
 from .erp_common import ErpTriggerCommon
 from .ranking_common import TODAY, RankingCommon
@@ -258,3 +260,227 @@ class TestRankingSheet(RankingCommon, HttpCase):
         clerk = new_test_user(self.env, login="erp_crm_clerk", groups="base.group_user", name="Carl Clerk")
         with self.assertRaises(AccessError):
             pdf_text(self, self.report, self.alpha, user=clerk)
+
+
+def qr_payloads(testcase, pdf):
+    """Every QR code found on the PDF's pages (rasterized by pdftoppm, decoded by zbarimg), one per page it is
+    whole on: a code cut by a page break decodes on neither page."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "document.pdf")
+        with open(path, "wb") as file:
+            file.write(pdf)
+        subprocess.run(["pdftoppm", "-r", "150", "-png", path, os.path.join(directory, "page")], check=True)
+        pages = sorted(name for name in os.listdir(directory) if name.endswith(".png"))
+        testcase.assertTrue(pages)
+        payloads = []
+        for page in pages:
+            result = subprocess.run(
+                ["zbarimg", "--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", os.path.join(directory, page)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            # zbarimg exits 4 when a page holds no code.
+            testcase.assertIn(result.returncode, (0, 4), result.stderr)
+            if result.stdout.strip():
+                payloads.append(result.stdout.strip())
+    return payloads
+
+
+@tagged("erp_crm", "post_install", "-at_install")
+class TestGermanDocuments(ErpTriggerCommon, HttpCase):
+    """What a German GmbH sends (issue 21): the offer and the payment request of a German customer's deal, as real
+    PDFs, in German with German dates and amounts, the salutation by the contact's title and name, the VAT rate,
+    the company's legal footer (registered office, register court and number, VAT ID, managing directors) and a
+    payment QR code whole on one page that decodes to the EPC payload of the amount due."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("de_DE")
+        cls.env["ir.module.module"]._load_module_terms(["erp_crm"], ["de_DE"], overwrite=True)
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+        cls.pricelist_eur = cls.env["product.pricelist"].create({"name": "Euro", "currency_id": cls.eur.id})
+        company = cls.env.company
+        company.write(
+            {
+                "name": "Fensterbau Breisgau GmbH",
+                "street": "Hauptstraße 1",
+                "zip": "79098",
+                "city": "Freiburg im Breisgau",
+                "country_id": cls.env.ref("base.de").id,
+                "company_registry": "Amtsgericht Freiburg i. Br. HRB 712345",
+                "vat": "DE811907980",
+                "logo": base64.b64encode(file_open("base/static/img/res_company_logo.png", "rb").read()),
+            }
+        )
+        company.with_context(lang="de_DE").report_footer = "<p>Geschäftsführer: Anna Breisgau, Jonas Holz</p>"
+        cls.bank = cls.env["res.partner.bank"].create(
+            {
+                "partner_id": company.partner_id.id,
+                "acc_number": "DE89 3704 0044 0532 0130 00",
+                "acc_holder_name": "Fensterbau Breisgau GmbH",
+            }
+        )
+        cls.vat19 = cls.env["account.tax"].create({"name": "19% USt", "amount": 19, "type_tax_use": "sale"})
+        cls.partner.write(
+            {
+                "name": "Petra Neumann",
+                "erp_crm_title": "ms",
+                "lang": "de_DE",
+                "street": "Schwarzwaldstraße 7",
+                "zip": "79117",
+                "city": "Freiburg im Breisgau",
+                "country_id": cls.env.ref("base.de").id,
+                "email": "neumann@example.com",
+            }
+        )
+        cls.env["sale.funnel.robot"].create(
+            {
+                "name": "Invoice a 50% down payment",
+                "stage_id": cls.stage_payment.id,
+                "kind": "down_payment",
+                "down_payment_percent": 50,
+            }
+        )
+
+    def _german_deal(self, partner=None):
+        # 16,477.31 € plus 19 % VAT: 19,608.00 €.
+        deal = self._create_deal(
+            partner_id=(partner or self.partner).id,
+            user_id=self.user_sales.id,
+            pricelist_id=self.pricelist_eur.id,
+            validity_date="2026-12-31",
+            order_line=[
+                Command.create(
+                    {
+                        "product_id": self.product.id,
+                        "product_uom_qty": 1,
+                        "price_unit": 16477.31,
+                        "tax_ids": [Command.set(self.vat19.ids)],
+                    }
+                )
+            ],
+        )
+        deal.write({"stage_id": self.stage_approval.id})
+        self.assertEqual(deal.amount_total, 19608.0)
+        return deal
+
+    def _assert_legal_footer(self, text):
+        for expected in (
+            "Fensterbau Breisgau GmbH",
+            "Sitz: Freiburg im Breisgau",
+            "Amtsgericht Freiburg i. Br. HRB 712345",
+            "USt-IdNr.: DE811907980",
+            "Geschäftsführer: Anna Breisgau, Jonas Holz",
+        ):
+            with self.subTest(expected=expected):
+                self.assertIn(expected, text)
+
+    def test_german_offer_pdf(self):
+        deal = self._german_deal()
+        text, layout = pdf_text(self, self.env.ref("erp_crm.action_report_deal_offer"), deal, name="offer_de")
+        self.assertEqual(layout.count("\f"), 1, "the offer holds on one page, its legal footer included")
+        for expected in (
+            f"Angebot {deal.name}",
+            "Sehr geehrte Frau Neumann,",
+            "Vielen Dank für Ihre Anfrage.",
+            "Auftragssumme 19.608,00 €",
+            "USt. 19 % 3.130,69 €",
+            "Jetzt fällige Anzahlung (50 %) 9.804,00 €",
+            "Gültig bis",
+            "31.12.2026",  # valid until
+            "11.03.2026",  # the offer's date
+        ):
+            with self.subTest(expected=expected):
+                self.assertIn(expected, text)
+        self.assertRegex(text, r"16\.477,31 19 % 16\.477,31 €", "the line states its VAT rate")
+        self.assertNotIn("Dear", text)
+        self._assert_legal_footer(text)
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            self.env.ref("erp_crm.action_report_deal_offer"), deal.ids
+        )[0]
+        self.assertIn(b'alt="Logo"', html, "the company's logo")
+
+    def test_german_payment_request_pdf_and_its_qr_code(self):
+        deal = self._german_deal()
+        deal.write({"stage_id": self.stage_payment.id})
+        invoice = deal.invoice_ids
+        self.assertEqual(invoice.amount_total, 9804.0)
+        report = self.env.ref("erp_crm.action_report_payment_request")
+        text, _layout = pdf_text(self, report, deal, name="payment_request_de")
+        for expected in (
+            f"Zahlungsaufforderung {deal.name}",
+            "Sehr geehrte Frau Neumann,",
+            "Auftragssumme 19.608,00 €",
+            "USt. 19 % 3.130,69 €",
+            "9.804,00 €",
+        ):
+            with self.subTest(expected=expected):
+                self.assertIn(expected, text)
+        self._assert_legal_footer(text)
+        pdf = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(report, deal.ids)[0]
+        )
+        payloads = qr_payloads(self, pdf)
+        self.assertEqual(len(payloads), 1, "one QR code, whole on one page")
+        lines = payloads[0].splitlines()
+        self.assertEqual(lines[:4], ["BCD", "002", "1", "SCT"], "Odoo's EPC (SEPA credit transfer) payload")
+        self.assertIn("DE89370400440532013000", lines)
+        self.assertIn("EUR9804.0", lines, "the amount due now")
+
+    def test_salutation_by_title_name_and_language(self):
+        deal = self._german_deal()
+        company = self.env["res.partner"].create({"name": "Wohnbau Breisgau GmbH", "is_company": True, "lang": "de_DE"})
+        german = self.partner.with_context(lang="de_DE")
+        english = self.partner.with_context(lang="en_US")
+        self.assertEqual(german._erp_crm_salutation(), "Sehr geehrte Frau Neumann,")
+        self.assertEqual(english._erp_crm_salutation(), "Dear Ms Neumann,")
+        self.partner.erp_crm_title = "mr"
+        self.assertEqual(german._erp_crm_salutation(), "Sehr geehrter Herr Neumann,")
+        self.partner.erp_crm_title = False
+        self.assertEqual(german._erp_crm_salutation(), "Guten Tag Petra Neumann,")
+        self.assertEqual(company.with_context(lang="de_DE")._erp_crm_salutation(), "Sehr geehrte Damen und Herren,")
+        self.assertEqual(company.with_context(lang="en_US")._erp_crm_salutation(), "Dear Sir or Madam,")
+        deal.partner_id = company
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(self.env.ref("erp_crm.action_report_deal_offer"), deal.ids)[0]
+            .decode()
+        )
+        self.assertIn("Sehr geehrte Damen und Herren,", html)
+
+    def test_german_robot_email(self):
+        """The payment request email the robot sends is rendered in the customer's language, with German amounts,
+        the salutation and the down payment's rate with one sign."""
+        self.env["sale.funnel.robot"].create(
+            {
+                "name": "Send the payment request",
+                "stage_id": self.stage_payment.id,
+                "sequence": 1,
+                "kind": "email",
+                "mail_template_id": self.env.ref("erp_crm.mail_template_payment_request").id,
+                "report_id": self.env.ref("erp_crm.action_report_payment_request").id,
+            }
+        )
+        deal = self._german_deal()
+        deal.with_user(self.user_sales).with_context(force_report_rendering=True).write(
+            {"stage_id": self.stage_payment.id}
+        )
+        mail = self.env["mail.mail"].search([("model", "=", "sale.order"), ("res_id", "=", deal.id)])
+        self.assertEqual(len(mail), 1)
+        body = " ".join(html2plaintext(mail.body_html).replace("\xa0", " ").replace("*", "").split())
+        for expected in (
+            "Sehr geehrte Frau Neumann,",
+            "Vielen Dank für Ihren Auftrag",
+            "Jetzt fälliger Betrag: 9.804,00 €",
+            "(Anzahlung von 50 %)",
+            "Auftragssumme: 19.608,00 €",
+        ):
+            with self.subTest(expected=expected):
+                self.assertIn(expected, body)
+        self.assertIn("Zahlungsaufforderung", mail.subject)
+        self.assertEqual(mail.attachment_ids.mimetype, "application/pdf")

@@ -296,7 +296,19 @@ class TestRobotBoard(RobotCommon):
             filter_domain="[('amount_total', '>', 100)]",
         )
         self.assertEqual(robot.timing_display, "After 2 hours")
-        self.assertEqual(robot.deadline_display, "1 working days of working time after entry")
+        self.assertEqual(robot.deadline_display, "1 working day of working time after entry")
+        robot.write({"delay_amount": 15, "delay_unit": "minutes", "deadline_amount": 3})
+        self.assertEqual(robot.timing_display, "After 15 minutes")
+        self.assertEqual(robot.deadline_display, "3 working days of working time after entry")
+        # In German: units and plurals are words of the language, not lower-cased English fragments (issue 21).
+        self.env["res.lang"]._activate_lang("de_DE")
+        self.env["ir.module.module"]._load_module_terms(["erp_crm"], ["de_DE"], overwrite=True)
+        robot.write({"deadline_amount": 1})
+        german = robot.with_context(lang="de_DE")
+        self.assertEqual(german.timing_display, "Nach 15 Minuten")
+        self.assertEqual(german.deadline_display, "1 Arbeitstag Arbeitszeit nach Eintritt")
+        robot.write({"delay_amount": 1, "delay_unit": "hours"})
+        self.assertEqual(german.timing_display, "Nach 1 Stunde")
         robot.write(
             {
                 "deadline_mode": "field",
