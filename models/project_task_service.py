@@ -174,8 +174,9 @@ class ProjectTask(models.Model):
             return
         for task in self.filtered(lambda task: task.service_order_id and task.partner_id):
             # sudo: the deal's customer is compared for users who may not read it; it is not shown to them.
-            deal = task.sudo().service_order_id
-            if deal.partner_id.commercial_partner_id == task.sudo().partner_id.commercial_partner_id:
+            task_sudo = task.sudo()
+            deal = task_sudo.service_order_id
+            if deal.partner_id.commercial_partner_id == task_sudo.partner_id.commercial_partner_id:
                 continue
             if deal.with_env(self.env).has_access("write"):
                 continue

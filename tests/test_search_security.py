@@ -100,18 +100,23 @@ class TestSearchNeedsRead(ErpCrmCommon):
 
     def test_nor_order_or_group_by_class(self):
         """Ordering or grouping by a field is reading it: Odoo refuses both for fields one may not read."""
+        fields_by_model = {
+            "sale.order": ("erp_crm_abc_class", "erp_crm_rfm_segment", "stage_id", "erp_crm_is_reengagement"),
+            "res.partner": ("erp_crm_abc_class", "erp_crm_rfm_segment", "erp_crm_last_invoice_date"),
+        }
         for key, user in self.users.items():
-            Order = self.env["sale.order"].with_user(user)
-            for fname in ("erp_crm_abc_class", "erp_crm_rfm_segment", "stage_id", "erp_crm_is_reengagement"):
-                if Order._has_field_access(Order._fields[fname], "read"):
-                    continue
-                with self.subTest(user=key, field=fname):
-                    with self.assertRaises(AccessError):
-                        Order.search([], order=f"{fname} desc")
-                    with self.assertRaises(AccessError):
-                        Order.web_search_read([], {"name": {}}, order=fname)
-                    with self.assertRaises(AccessError):
-                        Order.formatted_read_group([], [fname], ["__count"])
+            for model_name, fnames in fields_by_model.items():
+                Model = self.env[model_name].with_user(user)
+                for fname in fnames:
+                    if Model._has_field_access(Model._fields[fname], "read"):
+                        continue
+                    with self.subTest(user=key, model=model_name, field=fname):
+                        with self.assertRaises(AccessError):
+                            Model.search([], order=f"{fname} desc")
+                        with self.assertRaises(AccessError):
+                            Model.web_search_read([], {"display_name": {}}, order=fname)
+                        with self.assertRaises(AccessError):
+                            Model.formatted_read_group([], [fname], ["__count"])
 
     def test_salespeople_still_search_by_class_and_segment(self):
         Order = self.env["sale.order"].with_user(self.user_sales)
