@@ -53,3 +53,4 @@ from . import test_deal_in_column
 from . import test_sales_settings
 from . import test_ranking_purchases
 from . import test_story_figures
+from . import test_deals_dashboard_layout
