@@ -55,3 +55,4 @@ from . import sale_order_intake
 from . import sale_intake_throttle
 from . import project_task_robot
 from . import res_users
+from . import spreadsheet_dashboard

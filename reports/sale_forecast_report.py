@@ -30,14 +30,15 @@ class SaleForecastReport(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", string="Company", readonly=True)
     probability = fields.Float(string="Probability (%)", readonly=True, aggregator="avg")
-    amount = fields.Float(
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
+    amount = fields.Monetary(
         string="Won + Forecast",
         readonly=True,
         help="Won amount for won deals, weighted amount for open deals (untaxed, company currency).",
     )
-    won_amount = fields.Float(string="Won Amount", readonly=True)
-    expected_amount = fields.Float(string="Weighted Forecast", readonly=True, help="Open amount × probability.")
-    pipeline_amount = fields.Float(string="Open Amount", readonly=True, help="Open deals, not weighted.")
+    won_amount = fields.Monetary(string="Won Amount", readonly=True)
+    expected_amount = fields.Monetary(string="Weighted Forecast", readonly=True, help="Open amount × probability.")
+    pipeline_amount = fields.Monetary(string="Open Amount", readonly=True, help="Open deals, not weighted.")
     deal_count = fields.Integer(string="Deals", readonly=True)
 
     def _query(self):

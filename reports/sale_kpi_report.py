@@ -59,7 +59,8 @@ class SaleKpiReport(models.Model):
     created_count = fields.Integer(string="Deals Created", readonly=True)
     won_count = fields.Integer(string="Deals Won", readonly=True)
     lost_count = fields.Integer(string="Deals Lost", readonly=True)
-    won_amount = fields.Float(string="Won Amount", readonly=True, help="Untaxed, in company currency.")
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
+    won_amount = fields.Monetary(string="Won Amount", readonly=True, help="Untaxed, in company currency.")
     conversion_rate = fields.Float(
         string="Conversion (%)", readonly=True, aggregator="avg", help="Deals won / deals created in the period."
     )

@@ -58,3 +58,4 @@ from . import test_sales_settings
 from . import test_ranking_purchases
 from . import test_story_figures
 from . import test_robot_handoff
+from . import test_deals_dashboard_layout
