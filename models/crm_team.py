@@ -6,6 +6,7 @@ class CrmTeam(models.Model):
     _name = "crm.team"
     # the guard first: erp_crm's fields (and NUL characters) refused by name before Odoo's own create or write works
     _inherit = ["erp.crm.input.guard", "crm.team"]
+    _erp_crm_refuse_unknown_fields = False  # Odoo's create and write still get values of their own
 
     # No check_company: Odoo's teams have no company by default (its own "Sales" team included) while a funnel
     # made in the web client takes the current company. A team of one company may only use that company's

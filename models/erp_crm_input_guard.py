@@ -32,6 +32,9 @@ class ErpCrmInputGuard(models.AbstractModel):
 
     _name = "erp.crm.input.guard"
     _description = "Clear refusal of malformed values"
+    # Unknown field names are refused, except on Odoo's models where the guard runs first (before Odoo's own create
+    # and write, which may take values of their own out of ``vals``): those set it to False.
+    _erp_crm_refuse_unknown_fields = True
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -63,6 +66,8 @@ class ErpCrmInputGuard(models.AbstractModel):
         own = model._original_module == "erp_crm"
         for fname, value in vals.items():
             field = model._fields.get(fname) if isinstance(fname, str) else None
+            if field is None and not (own or model._erp_crm_refuse_unknown_fields):
+                continue
             if field is None:
                 raise ValidationError(
                     self.env._("%(model)s has no field “%(field)s”.", model=model._description, field=fname)

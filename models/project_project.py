@@ -8,6 +8,7 @@ class ProjectProject(models.Model):
     _name = "project.project"
     # the guard first: erp_crm's fields (and NUL characters) refused by name before Odoo's own create or write works
     _inherit = ["erp.crm.input.guard", "project.project"]
+    _erp_crm_refuse_unknown_fields = False  # Odoo's create and write still get values of their own
 
     is_service_desk = fields.Boolean(
         "Service Desk", help="Tasks of this project are service requests: customer, deal, type, priority and SLAs."

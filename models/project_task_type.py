@@ -5,6 +5,7 @@ class ProjectTaskType(models.Model):
     _name = "project.task.type"
     # the guard first: erp_crm's fields (and NUL characters) refused by name before Odoo's own create or write works
     _inherit = ["erp.crm.input.guard", "project.task.type"]
+    _erp_crm_refuse_unknown_fields = False  # Odoo's create and write still get values of their own
 
     is_customer_wait = fields.Boolean(
         "Waiting for the Customer",

@@ -13,6 +13,7 @@ class ResCompany(models.Model):
     _name = "res.company"
     # the guard first: erp_crm's fields (and NUL characters) refused by name before Odoo's own create or write works
     _inherit = ["erp.crm.input.guard", "res.company"]
+    _erp_crm_refuse_unknown_fields = False  # Odoo's create and write still get values of their own
 
     def _erp_crm_add_working_time(self, start, amount, unit):
         """``start`` plus ``amount`` ``unit`` of the company's working time (naive UTC in and out).

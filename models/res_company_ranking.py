@@ -50,11 +50,12 @@ class ResCompany(models.Model):
             "erp_crm_reengage_days": (0, 10 * YEAR_DAYS, ten_years),
         }
 
-    def _erp_crm_ranking_settings_problem(self):
-        """Why this company's customers cannot be ranked (a setting saved before its bounds), or None."""
+    def _erp_crm_settings_problem(self, prefix):
+        """Why this company's settings starting with ``prefix`` (``erp_crm_ranking_``: ranking its customers,
+        ``erp_crm_reengage_``: re-engaging them) cannot be applied (a value saved before its bounds), or None."""
         self.ensure_one()
         for fname in self._erp_crm_number_bounds():
-            if not fname.startswith(("erp_crm_ranking_", "erp_crm_reengage_")):
+            if not fname.startswith(prefix):
                 continue
             field = self._fields[fname]
             if problem := self._erp_crm_value_problem(field, self[fname]):

@@ -27,6 +27,7 @@ class ResPartner(models.Model):
     _name = "res.partner"
     # the guard first: erp_crm's fields (and NUL characters) refused by name before Odoo's own create or write works
     _inherit = ["erp.crm.input.guard", "res.partner"]
+    _erp_crm_refuse_unknown_fields = False  # Odoo's create and write still get values of their own
 
     erp_crm_ranking_ids = fields.One2many("res.partner.ranking", "partner_id", string="Rankings", groups=RANKING_GROUP)
     erp_crm_ranking_id = fields.Many2one(

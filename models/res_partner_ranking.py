@@ -130,7 +130,7 @@ class ResPartnerRanking(models.Model):
         """ "Recompute now": the full ranking of the user's companies (sales managers)."""
         if not self.env.user.has_group("erp_crm.erp_crm_group_manager"):
             raise AccessError(self.env._("Only sales managers can recompute the customer ranking."))
-        problems = {company: company._erp_crm_ranking_settings_problem() for company in self.env.companies}
+        problems = {company: company._erp_crm_settings_problem("erp_crm_ranking_") for company in self.env.companies}
         self._compute_ranking(self.env.companies.filtered(lambda company: not problems[company]))
         skipped = "; ".join(f"{company.name}: {problem}" for company, problem in problems.items() if problem)
         return {
@@ -152,12 +152,15 @@ class ResPartnerRanking(models.Model):
     @api.model
     def _cron_compute_ranking(self):
         """Daily: rank each company's customers (one statement per company), snapshot, re-engage. A company whose
-        settings were saved before their bounds is left out (logged), the others are ranked."""
+        settings were saved before their bounds is left out of what they set (logged); the others go on."""
         companies = self.env["res.company"].search([])
         self.env["ir.cron"]._commit_progress(remaining=len(companies))
         for company in companies:
-            if problem := company._erp_crm_ranking_settings_problem():
+            if problem := company._erp_crm_settings_problem("erp_crm_ranking_"):
                 _logger.warning("Customers of company %s not ranked: %s", company.name, problem)
+            elif problem := company._erp_crm_settings_problem("erp_crm_reengage_"):
+                self._compute_ranking(company)
+                _logger.warning("Customers of company %s not re-engaged: %s", company.name, problem)
             else:
                 self._compute_ranking(company)
                 self._reengage(company)

@@ -7,3 +7,4 @@ class ResUsers(models.Model):
     _name = "res.users"
     # the guard first: erp_crm's fields (and NUL characters) refused by name before Odoo's own create or write works
     _inherit = ["erp.crm.input.guard", "res.users"]
+    _erp_crm_refuse_unknown_fields = False  # Odoo's create and write still get values of their own

@@ -14,7 +14,7 @@ counted clean only as Odoo's RPC layer reports it (``retrying`` turns it into a 
 import logging
 import math
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,10 +23,14 @@ from psycopg2 import IntegrityError
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.service.model import call_kw
-from odoo.tests import new_test_user, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from .common import ErpCrmCommon
+from .ranking_common import TODAY, RankingCommon
+from .service_common import ServiceCommon
+from .test_robot_cron import T0, run_cron
+from .test_robots import RobotCommon
 
 _logger = logging.getLogger(__name__)
 
@@ -509,6 +513,7 @@ class TestConfigurationBounds(ErpCrmCommon):
             "res.company": {"name": "C"},
             "res.config.settings": {},
         }
+        cls.refusals = {}  # model: the first refusal met (what the log shows of the sweep)
         cls.number_fields = [
             (name, fname)
             for name in sorted(cls.env.registry)
@@ -559,7 +564,7 @@ class TestConfigurationBounds(ErpCrmCommon):
             self.env.flush_all()
             return "ok"
         except UserError as error:
-            self.env.invalidate_all(flush=False)
+            self.env.cr.clear()  # what the refused call left in the cache is dropped, as its transaction would be
             self.refusals.setdefault(model, str(error)[:150])
             return "refused" if self._digest(model) == before else "refused, but wrote"
         except Exception as error:  # noqa: BLE001 - what the test counts: any other exception is a crash
@@ -574,7 +579,6 @@ class TestConfigurationBounds(ErpCrmCommon):
         self.assertIn(("res.config.settings", "erp_crm_reengage_days"), self.number_fields)
         problems = []
         calls = 0
-        self.refusals = {}
         with mute_logger("odoo.models", "odoo.sql_db", "odoo.fields", "odoo.addons.base.models.ir_rule"):
             for model, fname in self.number_fields:
                 field = self.env[model]._fields[fname]
@@ -611,3 +615,255 @@ class TestConfigurationBounds(ErpCrmCommon):
         )
         self.assertGreater(calls, 2000)
         self.assertFalse(problems, f"{len(problems)} of {calls} calls:\n" + "\n".join(problems[:80]))
+
+    def test_too_big_values_are_refused_naming_the_field(self):
+        """The saves of the issue: each refused with the field's name and its bound; nothing written."""
+        admin = self.admin
+        Settings = self.env["res.config.settings"].with_user(admin)
+        cases = [
+            (
+                self.policy,
+                {"working_hours": 1e9},
+                r"Within \(Working Hours\): 1000000000.0 is not between 0 and 8,784 \(a year\)",
+            ),
+            (self.stage_measure, {"max_hours": 1e12}, r"Time Limit \(working hours\): .* is not between 0 and 8,784"),
+            (self.robot, {"delay_amount": 2147483647}, r"Delay: 2147483647 is not between 0 and 527,040 \(a year\)"),
+            (
+                self.robot,
+                {"delay_amount": 400, "delay_unit": "working_days"},
+                "Delay: robot “Note” waits at most a year",
+            ),
+            (self.robot, {"deadline_amount": 9000, "deadline_unit": "hours"}, "Deadline: robot “Note” waits at most"),
+            (self.funnel, {"cycle_days": 1e300}, r"Average Cycle \(days\): 1e\+300 is not a number within"),
+            (
+                self.funnel,
+                {"cycle_days": 4000},
+                r"Average Cycle \(days\): 4000 is not between 0 and 3,660 \(ten years\)",
+            ),
+            (
+                self.funnel,
+                {"escalation_minutes": 2147483647},
+                r"Escalation Grace \(minutes\): 2147483647 is not between",
+            ),
+            (self.env.company, {"erp_crm_reengage_days": 2147483647}, r"Re-engage After \(days\): 2147483647 is not"),
+            (self.target, {"target_won_count": 10**7}, "Deals Won Target: 10000000 is not between 0 and 1,000,000"),
+        ]
+        for record, vals, message in cases:
+            before = record.read(list(vals))[0]
+            with self.subTest(vals=vals), self.assertRaisesRegex(ValidationError, message), self.env.cr.savepoint():
+                record.with_user(admin).write(vals)
+            self.assertEqual(record.read(list(vals))[0], before, "nothing written")
+        with self.assertRaisesRegex(ValidationError, r"Ranking Period \(months\): 100000 is not between 1 and 120"):
+            Settings.create({"erp_crm_ranking_months": 100000}).execute()
+        self.assertEqual(self.env.company.erp_crm_ranking_months, 12)
+        # what a business does configure still saves
+        self.robot.with_user(admin).write({"delay_amount": 260, "delay_unit": "working_days"})
+        self.stage_measure.with_user(admin).write({"max_hours": 8784})
+        Settings.create({"erp_crm_ranking_months": 120}).execute()
+        self.assertEqual(self.env.company.erp_crm_ranking_months, 120)
+
+    def test_nul_characters_are_refused_in_any_text(self):
+        """NUL characters (which PostgreSQL never stores) in erp_crm's text fields and in Odoo's own fields of the
+        models erp_crm extends, in lines created with a record too: a clean refusal naming the field."""
+        models_ = sorted(
+            name
+            for name in self.env.registry
+            if not self.env[name]._abstract and hasattr(self.env[name], "_erp_crm_check_values")
+        )
+        problems, calls = [], 0
+        for model in models_:
+            record = self._record(model)
+            if not record:
+                continue
+            Model = self.env[model]
+            fnames = [
+                fname
+                for fname, field in Model._fields.items()
+                if field.type in ("char", "text", "html")
+                and ("erp_crm" in field._modules or fname == "name")
+                # not the values Odoo's mixins take out before the guard (a funnel's alias settings)
+                and not (
+                    field.related and not hasattr(self.env[field.related_field.model_name], "_erp_crm_check_values")
+                )
+            ]
+            for fname in fnames:
+                calls += 1
+                outcome = self._call(model, "write", [record.ids, {fname: "<p>a\x00b</p>"}])
+                if outcome != "refused":
+                    problems.append(f"{model}.write {fname}: {outcome}")
+        self.assertGreater(calls, 30)
+        self.assertFalse(problems, "\n".join(problems))
+        with self.assertRaisesRegex(ValidationError, r"Customer Reference: 'x\\x00' is not text without NUL"):
+            self.deal.with_user(self.user_sales).write({"client_order_ref": "x\x00"})
+        with self.assertRaisesRegex(ValidationError, "without NUL characters"):
+            self.env["sale.order"].with_user(self.user_sales).create(
+                {
+                    "partner_id": self.partner.id,
+                    "order_line": [Command.create({"product_id": self.product.id, "name": "Window\x00"})],
+                }
+            )
+
+    def test_team_keeps_its_funnel_on_malformed_input(self):
+        team = self.sale_team.with_user(self.admin)
+        for value in ("abc", [1], 2**40, 1.5, "1\x00"):
+            with self.subTest(value=value), self.assertRaisesRegex(ValidationError, "Default Funnel: .* is not"):
+                team.write({"funnel_id": value})
+        self.assertEqual(self.sale_team.funnel_id, self.funnel)
+        for value in ("abc", [1], 2**40):
+            with self.subTest(value=value), self.assertRaisesRegex(ValidationError, "Default Funnel"):
+                self.env["crm.team"].with_user(self.admin).create({"name": "T", "funnel_id": value})
+            with (
+                self.subTest(value=value),
+                self.assertRaisesRegex(ValidationError, "Service Desk|Default Request Type"),
+            ):
+                self.desk.with_user(self.admin).write({"service_type_id": value})
+
+    def test_funnel_chart_refuses_malformed_arguments(self):
+        Report = self.env["sale.funnel.report"].with_user(self.user_manager)
+        for kwargs in (
+            {"funnel_id": "abc"},
+            {"funnel_id": [self.funnel.id]},
+            {"funnel_id": 2**40},
+            {"funnel_id": -1},
+            {"funnel_id": True},
+            {"funnel_id": {"id": 1}},
+            {"period": "abc"},
+            {"period": [30]},
+            {"period": 10**30},
+            {"period": 1e300},
+            {"period": math.nan},
+            {"period": -5},
+            {"period": "30\x00"},
+        ):
+            with self.subTest(kwargs=kwargs), self.assertRaisesRegex(UserError, "funnel chart"):
+                call_kw(Report, "get_funnel_chart_data", [], kwargs)
+        data = call_kw(Report, "get_funnel_chart_data", [], {"funnel_id": self.funnel.id, "period": "30"})
+        self.assertEqual(data["funnel_id"], self.funnel.id)
+        self.assertEqual(call_kw(Report, "get_funnel_chart_data", [], {"funnel_id": 2**31 - 1})["funnel_id"], False)
+
+
+def _write_past_the_bounds(record, fname, value):
+    """A value saved before the bounds existed (legacy data): written by SQL, past the guard and constraints."""
+    record.env.flush_all()
+    record.env.execute_query(
+        SQL(
+            "UPDATE %s SET %s = %s WHERE id = %s",
+            SQL.identifier(record._table),
+            SQL.identifier(fname),
+            value,
+            record.id,
+        )
+    )
+    record.invalidate_recordset([fname])
+
+
+@tagged("erp_crm", "erp_crm_hostile")
+class TestLegacySettingsOutOfRange(RobotCommon):
+    """A setting saved before its bounds fails the record it applies to, cleanly and where users see it; the move,
+    the other robots and the crons go on for everything else."""
+
+    def test_move_into_a_stage_with_an_endless_time_limit(self):
+        _write_past_the_bounds(self.stage_measure, "max_hours", 1e12)
+        self.stage_approval.max_hours = 4
+        robot = self._robot(self.stage_measure, kind="note", summary="Measure")
+        with freeze_time(T0):
+            deal, other = self._create_deal(), self._create_deal()
+            deal.with_user(self.user_all).write({"stage_id": self.stage_measure.id})
+            other.with_user(self.user_all).write({"stage_id": self.stage_approval.id})
+        self.assertEqual(deal.stage_id, self.stage_measure, "the move went through")
+        self.assertFalse(deal.sla_deadline)
+        self.assertTrue(any("No time limit in stage “Measurement”" in body for body in deal.message_ids.mapped("body")))
+        self.assertEqual(deal.robot_run_ids.filtered(lambda run: run.robot_id == robot).state, "done")
+        self.assertEqual(other.sla_deadline, T0 + timedelta(hours=4), "other stages keep their time limit")
+
+    def test_robot_with_an_endless_delay_fails_alone(self):
+        bad = self._activity_robot(self.stage_measure, "Call back much later", name="Later", delay_unit="hours")
+        good = self._activity_robot(self.stage_measure, "Call back", name="Now", deadline_amount=15)
+        _write_past_the_bounds(bad, "delay_amount", 2147483647)
+        _write_past_the_bounds(good, "deadline_amount", 2147483647)
+        fine = self._activity_robot(self.stage_measure, "Measure", name="Fine", deadline_amount=15)
+        with freeze_time(T0):
+            deal = self._create_deal()
+            deal.with_user(self.user_all).write({"stage_id": self.stage_measure.id})
+        self.assertEqual(deal.stage_id, self.stage_measure)
+        runs = {run.robot_id: run for run in deal.robot_run_ids}
+        self.assertEqual(runs[fine].state, "done")
+        self.assertEqual(runs[bad].state, "failed")
+        self.assertIn("Delay", runs[bad].message)
+        self.assertIn("out of range", runs[bad].message)
+        self.assertEqual(runs[good].state, "failed", "its deadline is past any calendar")
+        self.assertIn("out of range", runs[good].message)
+        alerts = self._activities(deal, user_id=self.user_manager.id)
+        self.assertEqual(len(alerts.filtered(lambda a: "failed" in a.summary)), 2, "the funnel manager is told")
+        self.assertEqual(len(self._activities(deal, summary="Measure")), 1)
+
+    def test_dry_run_of_a_robot_with_an_endless_delay(self):
+        robot = self._activity_robot(self.stage_measure, "Call back", name="Later", delay_unit="hours")
+        _write_past_the_bounds(robot, "delay_amount", 2147483647)
+        self.assertIn("Would fail: Delay:", robot._describe(self._create_deal()))
+
+    def test_overdue_cron_goes_on_past_an_endless_escalation_grace(self):
+        funnel_b = self.env["sale.funnel"].create({"name": "Heat pumps", "user_id": self.user_manager.id})
+        funnel_b.escalation_minutes = 30
+        self._activity_robot(self.stage_call, "Call", deadline_amount=15, deadline_unit="minutes")
+        self._activity_robot(funnel_b.stage_ids[0], "Call", deadline_amount=15, deadline_unit="minutes")
+        _write_past_the_bounds(self.funnel, "escalation_minutes", 2147483647)
+        with freeze_time(T0):
+            deal_a = self._create_deal(user_id=self.user_sales.id)
+            deal_b = self._create_deal(user_id=self.user_sales.id, funnel_id=funnel_b.id)
+        activity_a, activity_b = self._activities(deal_a), self._activities(deal_b)
+        self.assertTrue(activity_a and activity_b)
+        with freeze_time(T0 + timedelta(hours=2)), mute_logger("odoo.addons.erp_crm.models.mail_activity"):
+            run_cron(self, "erp_crm.ir_cron_overdue_activities")
+            run_cron(self, "erp_crm.ir_cron_overdue_activities")
+        self.assertTrue(activity_a.overdue_notified_at and activity_b.overdue_notified_at)
+        self.assertTrue(activity_b.escalated_at, "the other funnel's activity is escalated")
+        self.assertFalse(activity_a.escalated_at, "nothing is overdue by longer than any calendar")
+
+    def test_deal_of_a_funnel_with_an_endless_cycle_arrives(self):
+        _write_past_the_bounds(self.funnel, "cycle_days", 1e300)
+        with mute_logger("odoo.addons.erp_crm.models.sale_order_forecast"):
+            deal = self._create_deal()
+        self.assertTrue(deal.exists())
+        self.assertFalse(deal.date_expected_close)
+
+
+@tagged("erp_crm", "erp_crm_hostile")
+class TestLegacySlaOutOfRange(ServiceCommon):
+    def test_request_arrives_without_the_endless_sla(self):
+        _write_past_the_bounds(self.policy_resolution, "working_hours", 1e9)
+        request = self._create_request()
+        self.assertEqual(request.sla_ids.policy_id, self.policy_response, "the other policy still applies")
+        notes = [body for body in request.message_ids.mapped("body") if "No SLA for this request" in body]
+        self.assertEqual(len(notes), 1, "noted on the request")
+        self.assertIn("Resolved within 4 h", notes[0])
+
+
+@tagged("erp_crm", "erp_crm_hostile")
+@freeze_time(TODAY)
+class TestLegacyRankingOutOfRange(RankingCommon):
+    def test_cron_ranks_the_other_companies(self):
+        _write_past_the_bounds(self.company_b, "erp_crm_ranking_months", 100000)
+        with mute_logger("odoo.addons.erp_crm.models.res_partner_ranking"):
+            run_cron(self, "erp_crm.ir_cron_partner_ranking")
+        self.assertTrue(self._rankings(self.company), "the company with sensible settings is ranked")
+        self.assertFalse(self._rankings(self.company_b))
+        _write_past_the_bounds(self.company, "erp_crm_reengage_days", 2147483647)
+        _write_past_the_bounds(self.company_b, "erp_crm_ranking_months", 12)
+        with mute_logger("odoo.addons.erp_crm.models.res_partner_ranking"):
+            run_cron(self, "erp_crm.ir_cron_partner_ranking")
+        self.assertTrue(self._rankings(self.company_b))
+
+    def test_recompute_button_names_the_company_left_out(self):
+        _write_past_the_bounds(self.company_b, "erp_crm_ranking_months", 100000)
+        self.user_manager.company_ids += self.company_b
+        Ranking = self.Ranking.with_user(self.user_manager).with_context(
+            allowed_company_ids=[self.company.id, self.company_b.id]
+        )
+        action = Ranking.action_recompute()
+        self.assertEqual(action["params"]["type"], "warning")
+        self.assertIn(
+            "Windows North: Ranking Period (months): 100000 is not between 1 and 120", action["params"]["message"]
+        )
+        self.assertTrue(self._rankings(self.company))
+        self.assertFalse(self._rankings(self.company_b))

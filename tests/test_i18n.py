@@ -67,6 +67,6 @@ class TestTranslations(TransactionCase):
         self.assertEqual(stage.board_trigger, "Eine Rechnung ist gebucht → kommt hierher")
         self.assertEqual(stage.board_gates, "Mindestens 50% vorausbezahlt")
         with self.assertRaisesRegex(
-            ValidationError, "Die Wahrscheinlichkeit der Phase „Aufmaß“ muss zwischen 0 und 100% liegen, nicht bei 150"
+            ValidationError, r"Wahrscheinlichkeit \(%\): 150(\.0)? ist nicht zwischen 0 und 100\."
         ):
             stage.probability = 150

@@ -22,8 +22,10 @@ def configured_dates(env, setting):
     function giving it, called only then)."""
     try:
         yield
-    except (OverflowError, ValueError) as error:
+    except (OverflowError, ValueError, ConfigurationOutOfRange) as error:
+        # nested (an SLA policy's time through the calendar's arithmetic): the outer setting is the one to correct
+        cause = error.__cause__ if isinstance(error, ConfigurationOutOfRange) and error.__cause__ else error
         text = setting() if callable(setting) else setting
         raise ConfigurationOutOfRange(
-            env._("%(setting)s is out of range for a date (%(error)s): correct it.", setting=text, error=error)
-        ) from error
+            env._("%(setting)s is out of range for a date (%(error)s): correct it.", setting=text, error=cause)
+        ) from cause
