@@ -113,7 +113,12 @@ class TestAccessMatrix(ErpCrmCommon):
 
     def test_matrix_has_a_row_for_every_model(self):
         _users, models, _cells = parse_matrix()
-        declared = {name for name in addon_model_names() if not self.env[name]._abstract}
+        # models erp_crm defines (the Odoo models it re-declares to put its input guard first are Odoo's)
+        declared = {
+            name
+            for name in addon_model_names()
+            if not self.env[name]._abstract and self.env[name]._original_module == "erp_crm"
+        }
         self.assertFalse(declared - set(models), "models of the addon without a row in tests/access_matrix.py")
         self.assertTrue({"sale.funnel", "sale.funnel.robot", "sale.kpi.report", "sale.order.lost"} <= declared)
         for model in models:
