@@ -49,3 +49,4 @@ from . import test_security_review
 from . import test_hostile_input
 from . import test_robot_background
 from . import test_robot_handoff
+from . import test_portal_handoff
