@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 
 from .project_service_type import SERVICE_PRIORITIES, check_service_priority
@@ -82,6 +84,17 @@ class ProjectTask(models.Model):
         if operator != "in":
             return NotImplemented
         return [("sla_ids", "any", [("status", "in", list(value))])]
+
+    def _erp_crm_log_creation(self, author):
+        """Log the request's creation as ``author``'s (the customer who wrote it), as Odoo logs a creation: the
+        creation subtype, so that the desk's followers are told."""
+        subtype = self._creation_subtype()
+        for task in self:
+            task.message_post(
+                body=Markup('<div summary="o_mail_notification"><p>%s</p></div>') % task._creation_message(),
+                subtype_id=subtype.id,
+                author_id=author.id,
+            )
 
     def _erp_crm_default_service_priority(self):
         """Hook: the priority a new request gets. The request type's default here; the customer ranking raises it
