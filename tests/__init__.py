@@ -50,3 +50,4 @@ from . import test_hostile_input
 from . import test_robot_background
 from . import test_robot_handoff
 from . import test_portal_handoff
+from . import test_service_priority_ranking
