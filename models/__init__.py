@@ -53,3 +53,4 @@ from . import sale_funnel_intake
 from . import sale_order_intake
 from . import sale_intake_throttle
 from . import project_task_robot
+from . import sale_order_handover

@@ -229,9 +229,12 @@ class SaleOrder(models.Model):
         if "stage_id" in vals:
             self._get_stages_from_vals([vals])
         self._erp_crm_check_values(vals)  # before the funnel's id is read to split the write
+        previous_users = {order.id: order.user_id for order in self} if "user_id" in vals else {}
         result = True
         for orders, orders_vals in self._split_write_by_funnel(vals):
             result &= orders._write_deal(orders_vals)
+        if previous_users:
+            self._erp_crm_hand_over(previous_users)  # sale_order_handover.py
         if vals.get("signature"):
             # Signed on the portal, possibly still waiting for its prepayment: "confirmed or signed" is met.
             self._erp_crm_on_event("order_confirmed")
