@@ -47,7 +47,8 @@ class ServiceRequestPortal(sale_portal.CustomerPortal):
         user = request.env.user
         # Every value is set here (desk, customer, deal), none taken from the form but the text and the type.
         # default_project_id: the desk's defaults (first stage), and nobody assigned (else Odoo assigns the author)
-        context = {"mail_create_nosubscribe": True, "default_project_id": desk.id}
+        # mail_create_nolog: the creation is logged below as the customer's, not the public user's
+        context = {"mail_create_nosubscribe": True, "mail_create_nolog": True, "default_project_id": desk.id}
         task = (
             request.env["project.task"]
             .sudo()  # sudo: portal customers and token holders may not create tasks (the customer is checked above)
@@ -63,6 +64,8 @@ class ServiceRequestPortal(sale_portal.CustomerPortal):
                 }
             )
         )
+        author = user.partner_id if user._is_portal() else order_sudo.partner_id
+        task._erp_crm_log_creation(author)
         if user._is_portal() and user.partner_id != order_sudo.partner_id:
             task.message_subscribe(user.partner_id.ids)  # the contact who wrote follows it too
         return request.redirect(task.get_portal_url())

@@ -56,3 +56,4 @@ from . import sale_intake_throttle
 from . import project_task_robot
 from . import res_users
 from . import spreadsheet_dashboard
+from . import sale_order_handover

@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -25,6 +27,12 @@ class ProjectTask(models.Model):
         tracking=True,
         help="Defaults from the request type (and the customer's ranking); it selects the request's SLA policies.",
     )
+    service_priority_manual = fields.Boolean(
+        "Priority Set by Hand",
+        copy=False,
+        help="A person set the service priority: the customer's ranking no longer changes it (else the ranking "
+        "keeps an open request's priority up to date).",
+    )
     service_order_id = fields.Many2one(
         "sale.order",
         "Deal",
@@ -50,6 +58,9 @@ class ProjectTask(models.Model):
     @api.depends("is_service_request", "service_type_id", "partner_id")
     def _compute_service_priority(self):
         for task in self:
+            if task.service_priority_manual and task.is_service_request:
+                task.service_priority = task.service_priority  # what a person set stays
+                continue
             task.service_priority = task._erp_crm_default_service_priority() if task.is_service_request else False
 
     @api.depends("sla_ids.status", "sla_ids.deadline", "sla_ids.paused_since")
@@ -86,6 +97,17 @@ class ProjectTask(models.Model):
         if operator != "in":
             return NotImplemented
         return [("sla_ids", "any", [("status", "in", list(value))])]
+
+    def _erp_crm_log_creation(self, author):
+        """Log the request's creation as ``author``'s (the customer who wrote it), as Odoo logs a creation: the
+        creation subtype, so that the desk's followers are told."""
+        subtype = self._creation_subtype()
+        for task in self:
+            task.message_post(
+                body=Markup('<div summary="o_mail_notification"><p>%s</p></div>') % task._creation_message(),
+                subtype_id=subtype.id,
+                author_id=author.id,
+            )
 
     def _erp_crm_default_service_priority(self):
         """Hook: the priority a new request gets. The request type's default here; the customer ranking raises it
@@ -139,6 +161,10 @@ class ProjectTask(models.Model):
 
     def write(self, vals):
         check_service_priority(self.env, vals.get("service_priority"), self.env._("Service Priority"))
+        if "service_priority" in vals and not self.env.context.get("erp_crm_priority_from_ranking"):
+            vals = {**vals, "service_priority_manual": bool(vals["service_priority"])}
+        elif "service_type_id" in vals:
+            vals = {**vals, "service_priority_manual": False}  # a new type gives its priority again
         self._erp_crm_check_values(vals)  # before reading the deal's id
         self._check_service_order_access([vals])
         self._erp_crm_check_stage_entry_untouched([vals])

@@ -192,6 +192,7 @@ class ResPartnerRanking(models.Model):
         companies.invalidate_recordset(["erp_crm_ranking_date"])
         self.env["res.partner"].invalidate_model(["erp_crm_ranking_id"])
         self.env["sale.order"].invalidate_model(["erp_crm_abc_class", "erp_crm_rfm_segment"])
+        self.env["project.task"]._erp_crm_follow_ranking(companies)  # open service requests follow the class
         if deal_ids:
             # Stages entered when the customer is ranked into a class or segment (ERP trigger "customer_ranked").
             self.env["sale.order"].browse(deal_ids)._erp_crm_on_event("ranking")

@@ -151,3 +151,10 @@ class SaleFunnel(models.Model):
             [("funnel_id", "=", self.id), ("company_id", "in", [company.id, False])], limit=1
         )
         return teams or self.team_ids.filtered(lambda team: team.company_id in (company, team.browse()))[:1]
+
+    def _erp_crm_sales_role(self):
+        """The role that gives the funnel's deals their salesperson: its first role, when that role names its
+        people (a team in turn or a fixed user); none when it is "the deal's salesperson" itself."""
+        self.ensure_one()
+        role = self.role_ids.sorted(lambda r: (r.sequence, r.id))[:1]
+        return role if role.assignment in ("round_robin", "user") else role.browse()

@@ -1,4 +1,4 @@
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from odoo import models
 from odoo.exceptions import ValidationError
@@ -83,6 +83,7 @@ class SaleFunnelRobot(models.Model):
             if attachment:
                 email_values["attachment_ids"] = [Command.link(attachment.id)]
             mail_id = self.mail_template_id.send_mail(order.id, force_send=False, email_values=email_values)
+            self._add_portal_link(order, self.env["mail.mail"].browse(mail_id))
             message = self.env._(
                 "Email “%(subject)s” queued for %(email)s.",
                 subject=self.mail_template_id.name,
@@ -110,6 +111,20 @@ class SaleFunnelRobot(models.Model):
             (template and self.mail_template_id == template)
             or offers & (self.report_id | self.mail_template_id.report_template_ids)
         )
+
+    def _add_portal_link(self, record, mail):
+        """End the customer's email with the way to the record on the portal: Odoo's access-token link
+        (``get_portal_url``), in the customer's language. Only the email gets it, not the chatter's copy."""
+        # sudo: the mail queue's row (mail.mail is the system's); the link is the record's own portal link.
+        mail = mail.sudo()
+        url = record.get_base_url() + record.get_portal_url()
+        label = self.with_context(lang=record.partner_id.lang or self.env.lang).env._("Follow it online:")
+        link = Markup('<p class="o_erp_crm_portal_link">%s <a href="%s">%s</a></p>') % (
+            label,
+            url,
+            record.display_name,
+        )
+        mail.body_html = Markup(mail.body_html or "") + link
 
     def _sign_email_messages(self, mails):
         """Name the robot in the chatter entry of its emails: the signature before the message's body, in one

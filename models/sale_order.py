@@ -252,9 +252,12 @@ class SaleOrder(models.Model):
         stage = self._get_stages_from_vals([vals])[0] if "stage_id" in vals else None
         self._erp_crm_check_values(vals)  # before the funnel's id is read to split the write
         self._check_lost_reason_given_by_losing(vals, stage)
+        previous_users = {order.id: order.user_id for order in self} if "user_id" in vals else {}
         result = True
         for orders, orders_vals in self._split_write_by_funnel(vals):
             result &= orders._write_deal(orders_vals)
+        if previous_users:
+            self._erp_crm_hand_over(previous_users)  # sale_order_handover.py
         if vals.get("signature"):
             # Signed on the portal, possibly still waiting for its prepayment: "confirmed or signed" is met.
             self._erp_crm_on_event("order_confirmed")

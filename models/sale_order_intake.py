@@ -2,6 +2,7 @@ from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tools import email_normalize, escape_psql, formataddr, parse_contact_from_email, plaintext2html
 
 UTM_NAME_SIZE = 100  # longest source, medium or campaign name taken from a web page
@@ -162,6 +163,8 @@ class SaleOrder(models.Model):
         """
         company = funnel._erp_crm_intake_company()
         team = funnel._erp_crm_intake_team(company)
+        role = funnel._erp_crm_sales_role()
+        user = self._erp_crm_intake_salesperson(match or partner, team, company, role)
         vals = {
             "partner_id": partner.id,
             "title": title,
@@ -169,9 +172,12 @@ class SaleOrder(models.Model):
             "stage_id": funnel._get_first_open_stage().id,
             "team_id": team.id,
             "company_id": company.id,
-            "user_id": self._erp_crm_intake_salesperson(match or partner, team, company).id,
+            "user_id": user.id,
             "intake_partner_match_id": match.id if match else False,
         }
+        if role.assignment == "round_robin" and user:
+            # the deal keeps the salesperson it got as the role's holder: the stage's robots give them its work
+            vals["role_user_ids"] = [Command.create({"role_id": role.id, "user_id": user.id})]
         # Each utm field is set, empty when the request names none: utm.mixin's defaults would otherwise take the
         # visitor's utm cookies (Odoo echoes posted utm_* into cookies) and match them as patterns, in any company.
         for key, fname in (("source", "source_id"), ("medium", "medium_id"), ("campaign", "campaign_id")):
@@ -227,12 +233,22 @@ class SaleOrder(models.Model):
         )
 
     @api.model
-    def _erp_crm_intake_salesperson(self, partner, team, company):
-        """Salesperson of a new request: the customer's salesperson, else the team's leader, else nobody (the
-        deal is then unassigned: every salesperson of the funnel sees it)."""
-        for user in (partner.user_id, partner.commercial_partner_id.user_id, team.user_id):
+    def _erp_crm_intake_salesperson(self, partner, team, company, role=None):
+        """Salesperson of a new request: the customer's salesperson, else the holder of the funnel's sales role
+        (``role``: the next of its team in turn, or its user), else the team's leader, else nobody (the deal is
+        then unassigned: every salesperson of the funnel sees it)."""
+        for user in (partner.user_id, partner.commercial_partner_id.user_id):
             if user and not user.share and company in user.company_ids:
                 return user
+        if role:
+            # sudo: taking the next in turn moves the role's pointer, whoever brings the request in (the gateway,
+            # a public visitor); only the role's own team or user can come out.
+            role = role.sudo()
+            user = role._next_round_robin_user() if role.assignment == "round_robin" else role.user_id
+            if user and not user.share and company in user.company_ids:
+                return user.with_env(self.env)
+        if team.user_id and not team.user_id.share and company in team.user_id.company_ids:
+            return team.user_id
         return self.env["res.users"]
 
     @api.model

@@ -59,3 +59,5 @@ from . import test_ranking_purchases
 from . import test_story_figures
 from . import test_robot_handoff
 from . import test_deals_dashboard_layout
+from . import test_portal_handoff
+from . import test_service_priority_ranking

@@ -1,3 +1,4 @@
+from odoo.fields import Command
 from odoo.tests import tagged
 
 from .erp_common import ErpTriggerCommon
@@ -79,3 +80,53 @@ class TestRobotDownPaymentInvoiceEmail(ErpTriggerCommon):
         self.assertEqual(len(mail), 1, "queued for the mail queue")
         self.assertEqual(mail.attachment_ids, pdfs)
         self.assertIn("Rechnung (Ref", message.subject, "in the customer's language (German)")
+
+
+@tagged("erp_crm")
+class TestIntakeSalesRoleHandover(RobotCommon):
+    """The funnel gives its deals to salespeople in turn (its first role, *Salesperson*, a team in turn): a web
+    request goes to the salesperson whose turn it is, who also gets the call-back; a deal handed to another
+    salesperson takes its open robot activities along."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.sale_team.user_id = cls.user_manager  # the team leader
+        cls.role_sales.write(
+            {"assignment": "round_robin", "user_ids": [Command.set((cls.user_sales | cls.user_sales_2).ids)]}
+        )
+        cls.call_back = cls._activity_robot(
+            cls.stage_call,
+            "Call the customer back",
+            cls.role_sales,
+            activity_type_id=cls.call_type.id,
+            deadline_amount=15,
+            deadline_unit="minutes",
+        )
+        cls.measure = cls._activity_robot(cls.stage_call, "Book the measurement", role=None)
+        cls.survey = cls._activity_robot(cls.stage_call, "Prepare the survey", cls.role_surveyor)
+
+    def _web_request(self, email):
+        partner = self.env["res.partner"].create({"name": email.split("@")[0], "email": email})
+        Deal = self.env["sale.order"].with_user(self.env.ref("base.public_user")).sudo()
+        deal = Deal._erp_crm_create_intake_deal(self.funnel, partner, "New windows")
+        return deal.with_env(self.env)
+
+    def test_intake_web_requests_go_to_the_salesperson_role_in_turn(self):
+        first, second = self._web_request("ann@example.com"), self._web_request("bob@example.com")
+        self.assertEqual(first.user_id, self.user_sales, "the first in turn, not the team leader")
+        self.assertEqual(second.user_id, self.user_sales_2, "the next in turn")
+        for deal in first | second:
+            call = self._activities(deal, summary="Call the customer back")
+            self.assertEqual(call.user_id, deal.user_id, "the call-back goes to the deal's salesperson")
+
+    def test_robot_activities_follow_the_deal_to_the_new_salesperson(self):
+        deal = self._web_request("ann@example.com")
+        self.assertEqual(deal.user_id, self.user_sales)
+        deal.with_user(self.user_manager).write({"user_id": self.user_sales_2.id})
+        self.assertEqual(self._activities(deal, summary="Call the customer back").user_id, self.user_sales_2)
+        self.assertEqual(self._activities(deal, summary="Book the measurement").user_id, self.user_sales_2)
+        self.assertEqual(self._activities(deal, summary="Prepare the survey").user_id, self.user_surveyor)
+        self.assertEqual(deal._get_role_user(self.role_sales), self.user_sales_2, "the role follows the deal")
+        note = deal.message_ids.filtered(lambda m: "Sam Sales" in (m.body or "") and "Call the customer" in m.body)
+        self.assertEqual(len(note), 1, "the chatter says which activities moved to whom")
