@@ -91,6 +91,7 @@ class TestDemoData(TransactionCase):
         )
         self.assertIn("innerhalb von 15 Minuten", german.stage_ids[0].requirements)
         self.assertEqual(self.funnel.stage_ids[0].name, "First call", "English stays")
+        self.assertEqual(german.stage_ids[4].portal_name, "Ihre Fenster werden gefertigt", "a name for customers")
         self.assertEqual(
             self.env.ref("erp_crm.sale_funnel_role_surveyor").with_context(lang="de_DE").name, "Aufmaßtechniker"
         )
