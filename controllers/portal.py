@@ -98,6 +98,8 @@ class ServiceRequestPortal(sale_portal.CustomerPortal):
             document, access_token, values, session_history, no_breadcrumbs, **kwargs
         )
         if document._name == "sale.order":
+            # The page's company (footer, logo) is the deal's, not the visitor's or the website's default one.
+            values["res_company"] = document.company_id
             values["erp_crm_service"] = self._erp_crm_service_values(
                 document, access_token, kwargs.get("erp_crm_service_form") or {}
             )

@@ -95,6 +95,12 @@ class SaleFunnelStage(models.Model):
     internal = fields.Boolean(
         string="Internal Stage", help="Hidden from customers: their order page shows the last stage before it."
     )
+    portal_name = fields.Char(
+        string="Name Shown to Customers",
+        translate=True,
+        help="The step's name on the customer's order page, e.g. “Your windows are being made” for Production "
+        "(empty: the stage's name).",
+    )
     customer_note = fields.Char(
         string="Shown to Customers",
         translate=True,

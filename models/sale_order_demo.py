@@ -52,9 +52,19 @@ class SaleOrder(models.Model):
                 for tax in company.account_sale_tax_id | company.account_purchase_tax_id:
                     tax.write({"amount": 19.0, "name": tax.name.replace("15", "19")})
                     tax.tax_group_id.name = tax.tax_group_id.name.replace("15", "19")
+                # Its "Domestic" fiscal position is for the United States: German customers would get "Foreign
+                # Trade" (0% exports). Domestic is the company's country.
+                domestic = (
+                    self.env["account.chart.template"]
+                    .with_company(company)
+                    .ref("template_generic_domestic_fiscal_position", raise_if_not_found=False)
+                )
+                if domestic:
+                    domestic.country_id = company.country_id
             # The generic chart sets its own currency (the dollar): no journal item exists yet, the euro stays.
             company.currency_id = currency
         company.resource_calendar_id.tz = "Europe/Berlin"
+        company.partner_id.lang = "de_DE"  # activated by the demo's first file
         # Odoo creates a new company's warehouse in its onboarding (tests excepted): the windows are made and
         # delivered from Freiburg.
         if not self.env["stock.warehouse"].search_count([("company_id", "=", company.id)], limit=1):

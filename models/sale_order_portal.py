@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 from odoo.tools import format_datetime
 
 
@@ -28,7 +28,7 @@ class SaleOrder(models.Model):
         won = self.won_status == "won"
         stages = [
             {
-                "name": stage.name,
+                "name": stage.portal_name or stage.name,
                 "note": stage.customer_note,
                 "state": "done" if won or i < index else "current" if i == index else "todo",
             }
@@ -36,6 +36,9 @@ class SaleOrder(models.Model):
         ]
         next_stage = visible[index + 1 : index + 2] if not won else visible.browse()
         tz = self.partner_id.tz or self.env.user.tz or "UTC"
+        # Planned work, as the customer can act on it: a date already past (e.g. a production start Odoo planned
+        # backwards from the delivery date, before the order existed) is not shown.
+        now = fields.Datetime.now()
         dates = [
             (label, format_datetime(self.env, value, tz=tz, dt_format="short"))
             for label, value in (
@@ -43,10 +46,11 @@ class SaleOrder(models.Model):
                 (self.env._("Production ends"), self.production_date_finished),
                 (self.env._("Installation"), self.installation_date),
             )
-            if value
+            if value and value >= now
         ]
         return {
             "stages": stages,
-            "next_step": next_stage and {"name": next_stage.name, "note": next_stage.customer_note},
+            "next_step": next_stage
+            and {"name": next_stage.portal_name or next_stage.name, "note": next_stage.customer_note},
             "dates": dates,
         }

@@ -36,6 +36,15 @@ class TestDealsDashboard(AnalyticsCommon):
                 if matching:
                     self.assertIn(matching["chain"], model._fields)
 
+    def test_percentages_carry_one_sign(self):
+        """A cell that prints a rate with its "%" is not labelled "(%)" as well ("Conversion (%) 18.5%")."""
+        data = self._dashboard_data()
+        cells = {name: cell for sheet in data["sheets"] for name, cell in sheet.get("cells", {}).items()}
+        self.assertIn('&"%"', cells["C5"] if isinstance(cells["C5"], str) else cells["C5"]["content"])
+        titles = [f["data"].get("title", {}).get("text", "") for sheet in data["sheets"] for f in sheet["figures"]]
+        self.assertIn("Conversion", titles)
+        self.assertFalse([title for title in titles if "(%)" in title])
+
     def test_kpi_cells_read_sallys_numbers(self):
         pivot = self._dashboard_data()["pivots"]["1"]
         aggregates = [

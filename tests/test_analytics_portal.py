@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from odoo.exceptions import AccessError
 from odoo.fields import Command
@@ -51,7 +51,8 @@ class TestPortalProgress(HttpCase):
         return response
 
     def test_customer_sees_visible_stages_next_step_and_dates(self):
-        self.deal_ann.write({"stage_id": self.stage_check.id, "installation_date": datetime(2026, 3, 2, 9, 0)})
+        installation = (datetime.now() + timedelta(days=10)).replace(hour=9, minute=0, second=0, microsecond=0)
+        self.deal_ann.write({"stage_id": self.stage_check.id, "installation_date": installation})
         self.authenticate("erp_crm_portal_ann", "erp_crm_portal_ann")
         page = self._page(self.deal_ann).text
         self.assertIn('id="erp_crm_progress"', page)
@@ -66,7 +67,46 @@ class TestPortalProgress(HttpCase):
         self.assertIn("Measurement", next_step)
         self.assertIn("We measure your windows on site", next_step)
         self.assertIn("Installation:", page)
-        self.assertIn("2026", page.split("o_erp_crm_planned")[1])
+        self.assertIn(str(installation.year), page.split("o_erp_crm_planned")[1])
+
+    def test_no_planned_date_in_the_past(self):
+        """Planned work already past (a date Odoo planned backwards, before the order existed) is not shown."""
+        self.deal_ann.write(
+            {"stage_id": self.stage_measure.id, "installation_date": datetime.now() - timedelta(days=2)}
+        )
+        self.assertFalse(self.deal_ann._get_portal_progress()["dates"])
+        self.authenticate("erp_crm_portal_ann", "erp_crm_portal_ann")
+        self.assertNotIn("o_erp_crm_planned", self._page(self.deal_ann).text)
+
+    def test_german_customer_reads_the_names_shown_to_customers(self):
+        """Each stage has a name for customers, translated; a German customer reads the page in German."""
+        self.env["res.lang"]._activate_lang("de_DE")
+        self.env["ir.module.module"]._load_module_terms(["erp_crm"], ["de_DE"], overwrite=True)
+        self.stage_measure.portal_name = "We measure your windows"
+        self.stage_measure.with_context(lang="de_DE").portal_name = "Wir messen Ihre Fenster auf"
+        self.user_ann.lang = "de_DE"  # through the user: its session context follows
+        self.deal_ann.write({"stage_id": self.stage_call.id})
+        self.authenticate("erp_crm_portal_ann", "erp_crm_portal_ann")
+        page = self._page(self.deal_ann).text
+        self.assertIn("Wir messen Ihre Fenster auf", page)
+        self.assertNotIn(">Measurement<", page.replace("\n", "").replace(" ", ""))
+        self.assertIn("Nächster Schritt:", page)
+        self.assertIn("First call", page, "a stage without a name for customers shows its name")
+
+    def test_page_shows_the_deals_company(self):
+        """The footer names the deal's company, also for a visitor with the order's link (not the database's first
+        company)."""
+        company = self.env["res.company"].create({"name": "Fensterbau Breisgau GmbH"})
+        deal = (
+            self.env["sale.order"]
+            .with_company(company)
+            .create({"partner_id": self.user_ann.partner_id.id, "company_id": company.id})
+        )
+        self.assertEqual(deal.company_id, company)
+        page = self.url_open(f"/my/orders/{deal.id}", params={"access_token": deal._portal_ensure_token()}).text
+        footer = page.split("o_footer_copyright_name")[1].split("</span></span>")[0]
+        self.assertIn("Fensterbau Breisgau GmbH", footer)
+        self.assertNotIn(self.env.ref("base.main_company").name, footer)
 
     def test_won_deal_shows_every_step_done(self):
         window = self.env["product.product"].create({"name": "Window", "list_price": 10})

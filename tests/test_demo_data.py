@@ -57,6 +57,49 @@ class TestDemoData(TransactionCase):
         self.assertEqual(set(staff.company_id.ids), {company.id})
         self.assertEqual(self.env.ref("base.user_admin").company_id, company, "the demo opens on the installer")
 
+    def test_demo_is_a_german_business(self):
+        """Issue 21: the window installer is a German GmbH: German VAT (19 %, no "Foreign Trade" position for its
+        German customers), the legal facts its letters print, and German spoken by its staff and customers, with
+        everything the demo ships translated."""
+        company = self.env.ref("erp_crm.res_company_demo_fensterbau")
+        lines = self.deals.order_line.filtered(lambda line: not line.display_type and not line.is_downpayment)
+        self.assertTrue(lines)
+        self.assertEqual(set(lines.tax_ids.mapped("amount")), {19.0}, "German customers pay 19 % VAT")
+        self.assertFalse(
+            self.deals.fiscal_position_id.filtered(lambda fp: fp.country_id != company.country_id),
+            "no export position for German customers",
+        )
+        self.assertEqual(company.company_registry, "Amtsgericht Freiburg i. Br. HRB 712345")
+        self.assertTrue(company.vat)
+        self.assertIn("Markus Brenner", company.report_footer)
+        self.assertTrue(self.env["res.lang"]._get_data(code="de_DE"), "the demo activates German")
+        staff = self.env.ref("erp_crm.res_users_demo_sales_anna") | self.env.ref("erp_crm.res_users_demo_manager")
+        self.assertEqual(set(staff.mapped("lang")), {"de_DE"})
+        self.assertEqual(company.partner_id.lang, "de_DE")
+        self.assertEqual(set(self.deals.partner_id.mapped("lang")), {"de_DE"}, "German customers speak German")
+        neumann = self.env.ref("erp_crm.res_partner_demo_neumann").with_context(lang="de_DE")
+        self.env["ir.module.module"]._load_module_terms(["erp_crm"], ["de_DE"], overwrite=True)
+        self.assertEqual(neumann._erp_crm_salutation(), "Sehr geehrter Herr Neumann,")
+        hofmann = self.env.ref("erp_crm.res_partner_demo_hofmann").with_context(lang="de_DE")
+        self.assertEqual(hofmann._erp_crm_salutation(), "Sehr geehrter Herr Dr. Hofmann,")
+        # What the demo ships carries both languages.
+        german = self.funnel.with_context(lang="de_DE")
+        self.assertEqual(german.name, "Fenstermontage")
+        self.assertEqual(
+            german.stage_ids.mapped("name"),
+            ["Erstanruf", "Aufmaß", "Freigabe", "Anzahlung", "Produktion", "Montage", "Gewonnen", "Verloren"],
+        )
+        self.assertIn("innerhalb von 15 Minuten", german.stage_ids[0].requirements)
+        self.assertEqual(self.funnel.stage_ids[0].name, "First call", "English stays")
+        self.assertEqual(german.stage_ids[4].portal_name, "Ihre Fenster werden gefertigt", "a name for customers")
+        self.assertEqual(
+            self.env.ref("erp_crm.sale_funnel_role_surveyor").with_context(lang="de_DE").name, "Aufmaßtechniker"
+        )
+        robot = self.env.ref("erp_crm.sale_funnel_robot_call_back").with_context(lang="de_DE")
+        self.assertEqual((robot.name, robot.summary), ("Kunden zurückrufen", "Kunden zurückrufen"))
+        window = self.env.ref("erp_crm.product_product_demo_window_pvc_1200x1400").with_context(lang="de_DE")
+        self.assertEqual(window.name, "Kunststofffenster 1200×1400")
+
     def test_demo_salespeople_create_customers(self):
         anna = self.env.ref("erp_crm.res_users_demo_sales_anna")
         caller = self.env["res.partner"].with_user(anna).create({"name": "A new caller", "phone": "+49 761 1"})
