@@ -75,3 +75,11 @@ class TestStageGateFields(ErpTriggerCommon):
         for name in ("amount_total", "state", "order_line"):
             with self.subTest(field=name), self.assertRaisesRegex(ValidationError, "Filled In"):
                 self.stage_installation.gate_field_ids = self.env["ir.model.fields"]._get("sale.order", name)
+
+    def test_german_salesperson_reads_the_refusal_in_german(self):
+        self.env["res.lang"]._activate_lang("de_DE")
+        self.env["ir.module.module"]._load_module_terms(["erp_crm"], ["de_DE"], overwrite=True)
+        deal = self._sales_deal(self.stage_production).with_context(lang="de_DE")
+        with self.assertRaisesRegex(UserError, r"kann nicht in Installation eintreten: Füllen Sie zuerst .+ aus\."):
+            deal.write({"stage_id": self.stage_installation.id})
+        self.assertEqual(deal.stage_id, self.stage_production)
