@@ -74,6 +74,16 @@ class SaleFunnelStage(models.Model):
     gate_no_overdue_invoices = fields.Boolean(
         string="No Overdue Invoices", help="Refuse deals whose customer has overdue unpaid invoices."
     )
+    gate_field_ids = fields.Many2many(
+        "ir.model.fields",
+        "sale_funnel_stage_gate_field_rel",
+        "stage_id",
+        "field_id",
+        string="Filled In",
+        domain=lambda self: self._get_gate_field_domain(),
+        help="Fields of the deal that must be filled in before it enters, e.g. the installation date to enter "
+        "Installation, the appointment to enter Measurement.",
+    )
     gate_activity = fields.Boolean(
         string="Collection Activity",
         help="When an automatic move (ERP trigger, robot) is held back by a gate, "
@@ -144,6 +154,7 @@ class SaleFunnelStage(models.Model):
         "gate_prepaid_percent",
         "gate_no_overdue_invoices",
         "gate_customer_class",
+        "gate_field_ids",
     )
     def _compute_board_rules(self):
         triggers = dict(self._fields["trigger"]._description_selection(self.env))
@@ -169,6 +180,8 @@ class SaleFunnelStage(models.Model):
                 gates.append(
                     self.env._("Customer class %(customer_class)s", customer_class=classes[stage.gate_customer_class])
                 )
+            if labels := stage._get_gate_field_labels():
+                gates.append(self.env._("Filled in: %(fields)s", fields=labels))
             stage.board_gates = "\n".join(gates)
 
     @api.constrains("probability")
@@ -252,6 +265,22 @@ class SaleFunnelStage(models.Model):
                         )
                     )
 
+    @api.constrains("gate_field_ids")
+    def _check_gate_fields(self):
+        # sudo: ir.model.fields is for administrators; only the picked fields' metadata is compared.
+        allowed = self.env["ir.model.fields"].sudo().search(self._get_gate_field_domain())
+        for stage in self:
+            wrong = stage.sudo().gate_field_ids - allowed
+            if wrong:
+                raise ValidationError(
+                    self.env._(
+                        "Filled In: stage “%(stage)s” can only ask for a date, a text, a choice or a record of the "
+                        "deal that a person fills in, not %(fields)s.",
+                        stage=stage.name,
+                        fields=", ".join(wrong.mapped("field_description")),
+                    )
+                )
+
     @api.constrains("kind", "funnel_id")
     def _check_funnel_keeps_open_stage(self):
         self.funnel_id._check_has_open_stage()
@@ -298,6 +327,24 @@ class SaleFunnelStage(models.Model):
         nothing evaluated); TRUE when the trigger applies to every deal."""
         self.ensure_one()
         return condition_domain(self, self.trigger_domain)
+
+    @api.model
+    def _get_gate_field_domain(self):
+        """Fields of the deal a stage may ask to be filled in before entry: stored, written by people, and of a kind
+        whose emptiness is plain (no numbers, where 0 is a value, no booleans, no x2many)."""
+        return [
+            ("model", "=", "sale.order"),
+            ("store", "=", True),
+            ("readonly", "=", False),
+            ("ttype", "in", ["char", "text", "date", "datetime", "many2one", "selection"]),
+            ("name", "not in", ["stage_id", "funnel_id", "company_id", "lost_reason_id"]),
+        ]
+
+    def _get_gate_field_labels(self):
+        """The labels of the fields the stage asks for, in the user's language, e.g. “Installation Date”."""
+        self.ensure_one()
+        # sudo: ir.model.fields is for administrators; only the labels of the stage's own fields are read.
+        return ", ".join(self.sudo().gate_field_ids.mapped("field_description"))
 
     def _get_deal_counts(self):
         """Number of deals per stage, in one grouped query."""

@@ -25,7 +25,7 @@ class SaleOrder(models.Model):
         :meth:`_move_by_trigger`), which hold the deal back instead of raising.
         """
         result = super()._check_stage_move(stage, vals)
-        blockers = self._get_stage_gate_blockers(stage)
+        blockers = self._get_stage_gate_blockers(stage, vals)
         if blockers:
             raise UserError("\n".join(blockers.values()))
         return result
@@ -40,9 +40,12 @@ class SaleOrder(models.Model):
                 quotations.action_confirm()
         return result
 
-    def _get_stage_gate_blockers(self, stage):
-        """{deal: why it may not enter ``stage``} for the deals that stage's financial gates keep out."""
-        blockers = {}
+    def _get_stage_gate_blockers(self, stage, vals=None):
+        """{deal: why it may not enter ``stage``} for the deals that stage's gates keep out.
+
+        :param vals: values written with the move (a field filled in with the move counts as filled in)
+        """
+        blockers = self._get_field_gate_blockers(stage, vals or {})
         if not stage or not (stage.gate_prepaid_percent or stage.gate_no_overdue_invoices):
             return blockers
         # sudo: gates read accounting figures the mover may not be allowed to read; amounts are only named
@@ -52,7 +55,8 @@ class SaleOrder(models.Model):
         if stage.gate_prepaid_percent:
             for deal in deals:
                 if not percent_reached(deal.paid_percent, stage.gate_prepaid_percent):
-                    blockers[deal] = deal._get_prepaid_gate_message(stage, show_amounts)
+                    message = deal._get_prepaid_gate_message(stage, show_amounts)
+                    blockers[deal] = f"{blockers[deal]}\n{message}" if deal in blockers else message
         if stage.gate_no_overdue_invoices:
             overdue = deals._get_overdue_invoices()
             for deal in deals:
@@ -74,6 +78,31 @@ class SaleOrder(models.Model):
                     )
                     blockers[deal] = f"{blockers[deal]}\n{message}" if deal in blockers else message
         return {deal.with_env(self.env): message for deal, message in blockers.items()}
+
+    def _get_field_gate_blockers(self, stage, vals):
+        """{deal: message} for the deals lacking a field the stage asks to be filled in before entry."""
+        if not stage:
+            return {}
+        # sudo: ir.model.fields is for administrators; only the names and labels of the stage's fields are read.
+        gate_fields = stage.sudo().gate_field_ids
+        if not gate_fields:
+            return {}
+        # sudo: only whether each field is empty is read (no value is shown), so that a field the mover may not
+        # read still keeps the deal out.
+        deals = self.sudo()
+        blockers = {}
+        for deal in deals:
+            missing = gate_fields.filtered(
+                lambda field, deal=deal: not (vals[field.name] if field.name in vals else deal[field.name])
+            )
+            if missing:
+                blockers[deal.with_env(self.env)] = self.env._(
+                    "Deal %(deal)s cannot enter %(stage)s: fill in %(fields)s first.",
+                    deal=deal.name,
+                    stage=stage.name,
+                    fields=", ".join(missing.mapped("field_description")),
+                )
+        return blockers
 
     def _get_prepaid_gate_message(self, stage, show_amounts):
         self.ensure_one()

@@ -214,8 +214,8 @@ SELECT r.partner_id
     def _get_stage_move_fields(self):
         return [*super()._get_stage_move_fields(), "gate_customer_class"]
 
-    def _get_stage_gate_blockers(self, stage):
-        blockers = super()._get_stage_gate_blockers(stage)
+    def _get_stage_gate_blockers(self, stage, vals=None):
+        blockers = super()._get_stage_gate_blockers(stage, vals)
         if not stage or not stage.gate_customer_class:
             return blockers
         allowed = {"a": ("a",), "b": ("a", "b")}[stage.gate_customer_class]

@@ -11,6 +11,7 @@ from . import test_robot_performance
 from . import test_robots
 from . import test_security
 from . import test_stage_move
+from . import test_stage_gate_fields
 from . import test_tour
 from . import test_window_story
 from . import test_won_lost
