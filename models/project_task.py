@@ -74,4 +74,5 @@ class ProjectTask(models.Model):
             movers = self.filtered(lambda task: task.sale_order_id not in deals or task.sale_order_id in editable)
         # sudo: the flag is the system's bookkeeping (Settings only); it records the user's right checked above.
         (self - movers).sudo().write({"erp_crm_moves_deal": False})
+        # sudo: the same bookkeeping flag, for the tasks whose link the user may make move the deal.
         movers.sudo().filtered(lambda task: not task.erp_crm_moves_deal).write({"erp_crm_moves_deal": True})

@@ -26,6 +26,9 @@ class ResConfigSettings(models.TransientModel):
         company_vals_list = [
             {fname: vals.pop(fname) for fname in company_fields if fname in vals} for vals in vals_list
         ]
+        for company_vals in company_vals_list:
+            # taken out of the guard's way by the pop above: refused here, before the settings record is created
+            self._erp_crm_check_values(company_vals)
         settings = super().create(vals_list)
         for record, company_vals in zip(settings, company_vals_list, strict=True):
             company = record.company_id

@@ -270,6 +270,7 @@ class SaleFunnelStage(models.Model):
         # sudo: ir.model.fields is for administrators; only the picked fields' metadata is compared.
         allowed = self.env["ir.model.fields"].sudo().search(self._get_gate_field_domain())
         for stage in self:
+            # sudo: compared with the allowed fields read above (ir.model.fields is for administrators).
             wrong = stage.sudo().gate_field_ids - allowed
             if wrong:
                 raise ValidationError(

@@ -109,4 +109,11 @@ class TestRobotEmailPortalLink(RobotCommon, HttpCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn(deal.name, page.text)
         offer_text = pdf_text(self, self.env.ref("erp_crm.action_report_deal_offer"), deal, name="offer_portal")[0]
-        self.assertIn(f"{deal.get_base_url()}{path}", offer_text.replace(" ", ""), "the offer carries the link")
+        self.assertIn("Follow and accept your offer online", offer_text)
+        pdf = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(self.env.ref("erp_crm.action_report_deal_offer"), deal.ids)[0]
+        )
+        # the words are a link (a PDF link annotation) to the deal's page, token included
+        self.assertIn(f"/URI ({deal.get_base_url()}{path})".encode(), pdf, "the offer links to the deal's page")

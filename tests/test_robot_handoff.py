@@ -92,6 +92,7 @@ class TestIntakeSalesRoleHandover(RobotCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.sale_team.user_id = cls.user_manager  # the team leader
+        cls.funnel.intake_company_id = cls.env.company  # a shared funnel names the company taking its requests
         cls.role_sales.write(
             {"assignment": "round_robin", "user_ids": [Command.set((cls.user_sales | cls.user_sales_2).ids)]}
         )
