@@ -46,7 +46,9 @@ class ErpCrmIntake(http.Controller):
         # sudo: the visitor (public user) has no rights at all; the counter is written by one fixed statement.
         if not env["sale.intake.throttle"].sudo()._erp_crm_hit(request.httprequest.remote_addr):
             return self._answer("too_many_requests", 429, {"Retry-After": str(INTAKE_WINDOW)})
-        values = {fname: post.get(fname) for fname in FIELD_SIZES}
+        # A NUL character is never part of what a visitor meant (PostgreSQL stores none): dropped, so that the
+        # request is kept rather than refused by the input guard after the visitor was told "received".
+        values = {fname: _without_nul(post.get(fname)) for fname in FIELD_SIZES}
         invalid = self._invalid_fields(values)
         if invalid:
             return self._answer("invalid", 400, fields=invalid)
@@ -88,3 +90,8 @@ class ErpCrmIntake(http.Controller):
 
     def _answer(self, status, code, headers=None, **extra):
         return request.make_json_response({"status": status, **extra}, headers=headers, status=code)
+
+
+def _without_nul(value):
+    """``value`` without NUL characters when it is text, else as it is (the shape checks refuse it)."""
+    return value.replace("\x00", "") if isinstance(value, str) else value

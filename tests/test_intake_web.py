@@ -94,6 +94,15 @@ class TestWebFormIntake(ErpCrmCommon, HttpCase):
         self.assertIn("Web request from Nora New &lt;nora.new@example.com&gt;, phone +49 30 222", message.body)
         self.assertFalse(deal.intake_partner_match_id, "nobody known has this address")
 
+    def test_nul_characters_are_dropped_and_the_request_kept(self):
+        deals_before = self._deals()
+        response = self._post(name="Nora\x00 New", subject="Five\x00 windows", message="Call\x00 me")
+        self.assertEqual(response.json(), {"status": "received"})
+        deal = self._deals() - deals_before
+        self.assertEqual(len(deal), 1, "the visitor was told received: the request is there")
+        self.assertEqual((deal.title, deal.partner_id.name), ("Five windows", "Nora New"))
+        self.assertIn("Call me", self._web_request_note(deal).body)
+
     def test_defaults_without_subject_or_utm(self):
         deals_before = self._deals()
         self._post(subject=None, message="<b>Bay window</b> for the kitchen\nand more")
