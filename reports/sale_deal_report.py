@@ -1,6 +1,6 @@
 from contextlib import contextmanager
 
-from odoo import models
+from odoo import fields, models
 from odoo.tools import SQL, drop_view_if_exists
 
 ANALYSIS_WORK_MEM = "32MB"  # sorts and hashes of an analysis of 500,000 history rows stay in memory
@@ -61,10 +61,19 @@ DEAL_DEPENDS = [
 
 
 class SaleDealReport(models.AbstractModel):
-    """What the deal reports share: an SQL view made from ``_query()``, read on one core (see ``one_core``)."""
+    """What the deal reports share: an SQL view made from ``_query()``, read on one core (see ``one_core``), and
+    the deal's dimensions every such view selects (``order_id``, ``funnel_id``, ``user_id``, ``team_id``,
+    ``company_id``)."""
 
     _name = "sale.deal.report"
     _description = "Deal Report (shared)"
+
+    order_id = fields.Many2one("sale.order", string="Deal", readonly=True)
+    funnel_id = fields.Many2one("sale.funnel", string="Funnel", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
 
     def _query(self):
         """The view's SELECT, as an ``SQL``."""

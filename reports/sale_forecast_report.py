@@ -22,15 +22,9 @@ class SaleForecastReport(models.Model):
 
     kind = fields.Selection([("won", "Won"), ("forecast", "Weighted Forecast")], readonly=True)
     date = fields.Date(string="Month", readonly=True, help="Expected closing date, or the date the deal was won.")
-    order_id = fields.Many2one("sale.order", string="Deal", readonly=True)
-    funnel_id = fields.Many2one("sale.funnel", string="Funnel", readonly=True)
     stage_id = fields.Many2one("sale.funnel.stage", string="Stage", readonly=True)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
     probability = fields.Float(string="Probability (%)", readonly=True, aggregator="avg")
-    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     amount = fields.Monetary(
         string="Won + Forecast",
         readonly=True,

@@ -45,11 +45,6 @@ class SaleKpiReport(models.Model):
     date = fields.Datetime(
         readonly=True, help="When it happened: activity done, activity due, deal created, won or lost."
     )
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
-    funnel_id = fields.Many2one("sale.funnel", string="Funnel", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
-    order_id = fields.Many2one("sale.order", string="Deal", readonly=True)
     source_id = fields.Many2one("utm.source", string="Source", readonly=True)
     activity_type_id = fields.Many2one("mail.activity.type", string="Activity Type", readonly=True)
     activity_count = fields.Integer(string="Activities Done", readonly=True)
@@ -59,7 +54,6 @@ class SaleKpiReport(models.Model):
     created_count = fields.Integer(string="Deals Created", readonly=True)
     won_count = fields.Integer(string="Deals Won", readonly=True)
     lost_count = fields.Integer(string="Deals Lost", readonly=True)
-    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
     won_amount = fields.Monetary(string="Won Amount", readonly=True, help="Untaxed, in company currency.")
     conversion_rate = fields.Float(
         string="Conversion (%)", readonly=True, aggregator="avg", help="Deals won / deals created in the period."

@@ -27,12 +27,7 @@ class SaleSourceReport(models.Model):
     # Dimensions
     date = fields.Datetime(string="Came In", readonly=True, help="When the deal entered its funnel.")
     date_closed = fields.Datetime(string="Closed", readonly=True, help="When the deal was won or lost.")
-    order_id = fields.Many2one("sale.order", string="Deal", readonly=True)
-    funnel_id = fields.Many2one("sale.funnel", string="Funnel", readonly=True)
-    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
     source_id = fields.Many2one("utm.source", string="Source", readonly=True)
     medium_id = fields.Many2one("utm.medium", string="Medium", readonly=True)
     campaign_id = fields.Many2one("utm.campaign", string="Campaign", readonly=True)
