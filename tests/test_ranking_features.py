@@ -2,8 +2,9 @@ from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, ValidationError
 from odoo.fields import Command
+from odoo.modules.module import load_script
 from odoo.tests import freeze_time, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import SQL, mute_logger
 
 from .common import ErpCrmCommon
 from .ranking_common import TODAY, RankingCommon
@@ -267,6 +268,31 @@ class TestSegments(RankingCommon):
         self.assertEqual(self._list_emails(segment), {"alpha@example.com", "ann@example.com", "beta@example.com"})
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
             Segment.create({"name": "B", "domain": "[]", "mailing_list_id": self.marketing_list.id})
+
+    def test_upgrade_lets_a_shared_list_go_from_younger_segments(self):
+        """A database of 19.0.1.2.0 may have two segments on one list, which the unique index of 19.0.1.3.0 refuses:
+        the upgrade keeps the list on the oldest segment; the younger one makes a list of its own when it syncs."""
+        self._rank(self.company)
+        # the database as the previous release left it: no index, two segments on the marketing list
+        self.env.cr.execute(SQL("DROP INDEX res_partner_segment_mailing_list_uniq"))
+        Segment = self.env["res.partner.segment"].with_user(self.user_marketing)
+        older, younger = Segment.create(
+            [
+                {"name": name, "domain": "[('erp_crm_abc_class', '=', 'a')]", "mailing_list_id": self.marketing_list.id}
+                for name in ("Older", "Younger")
+            ]
+        )
+        self.env.flush_all()
+        script = load_script("erp_crm/migrations/19.0.1.3.0/pre-segment-lists.py", "pre_segment_lists")
+        with self.assertLogs("pre_segment_lists", "WARNING") as logs:
+            script.migrate(self.env.cr, "19.0.1.2.0")
+        self.assertIn(f"Segment {younger.id} shared mailing list {self.marketing_list.id}", logs.output[0])
+        self.env.invalidate_all()
+        self.assertEqual(older.mailing_list_id, self.marketing_list)
+        self.assertFalse(younger.mailing_list_id)
+        younger.action_sync_mailing_list()
+        self.assertEqual(younger.mailing_list_id.name, "Younger")
+        self.assertNotEqual(younger.mailing_list_id, self.marketing_list)
 
     def test_opt_outs_stay_whatever_the_segment_does(self):
         """Issue 18, hole 5: a customer who unsubscribed, left the segment and came back stays unsubscribed."""
