@@ -1,14 +1,11 @@
 import logging
-from collections import defaultdict
 from datetime import timedelta
-
-from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.fields import Domain
 from odoo.tools import format_datetime
 
-from ..tools import claim_batch, deal_digest_body, format_minutes
+from ..tools import claim_batch, escalate_once, format_minutes, send_digest
 
 _logger = logging.getLogger(__name__)
 
@@ -58,31 +55,11 @@ class MailActivity(models.Model):
             cron_id = self.env["ir.model.data"]._xmlid_to_res_id("erp_crm.ir_cron_overdue_activities")
             self.env["ir.cron"].browse(cron_id)._trigger()
 
-    def _erp_crm_send_digest(self, partner, subject):
-        # one list per model: robots give activities on deals and on service requests
-        body = Markup("").join(
-            deal_digest_body(
-                (
-                    (
-                        activity.res_id,
-                        activity.res_name,
-                        f"{activity.summary or activity.activity_type_id.name}, "
-                        f"{activity.deadline_display_full or activity.date_deadline}",
-                    )
-                    for activity in activities
-                ),
-                model=model,
-            )
-            for model, activities in self.grouped("res_model").items()
-        )
-        # sudo: the digest is sent by the system on behalf of the robots, to internal users only, about their own
-        # activities (or, for a funnel manager, the activities of their funnel).
-        self.env["mail.thread"].sudo().message_notify(
-            partner_ids=partner.ids,
-            subject=subject,
-            body=body,
-            subtype_xmlid="mail.mt_note",
-        )
+    def _erp_crm_digest_line(self, partner):
+        """What a digest says of this activity: its record, its summary and when it is due."""
+        self.ensure_one()
+        text = f"{self.summary or self.activity_type_id.name}, {self.deadline_display_full or self.date_deadline}"
+        return self.res_model, self.res_id, self.res_name, text
 
     @api.model
     def _cron_erp_crm_overdue(self, batch_size=500):
@@ -93,38 +70,48 @@ class MailActivity(models.Model):
         """
         now = fields.Datetime.now()
         new = [("robot_run_id", "!=", False), ("assignee_notified_at", "=", False)]
-        while activities := claim_batch(self, new, batch_size, order="id"):
-            for user, user_activities in activities.filtered("user_id").grouped("user_id").items():
-                user_activities._erp_crm_send_digest(
-                    user.partner_id, self.env._("%(count)s new activities from robots", count=len(user_activities))
-                )
-            activities.write({"assignee_notified_at": now})
-            if not self.env["ir.cron"]._commit_progress(len(activities)):
-                return  # out of time: the next run goes on where this one stopped
-        overdue = [("deadline_at", "<=", now), ("res_model", "=", "sale.order")]
-        while activities := claim_batch(self, overdue + [("overdue_notified_at", "=", False)], batch_size, order="id"):
-            for user, user_activities in activities.filtered("user_id").grouped("user_id").items():
-                user_activities._erp_crm_send_digest(
-                    user.partner_id, self.env._("%(count)s overdue activities on deals", count=len(user_activities))
-                )
-            activities.write({"overdue_notified_at": now})
-            if not self.env["ir.cron"]._commit_progress(len(activities)):
-                return
-        while activities := self._erp_crm_search_to_escalate(now, batch_size):
+        overdue = [("deadline_at", "<=", now), ("res_model", "=", "sale.order"), ("overdue_notified_at", "=", False)]
+        managers = {}  # deal id: its funnel manager's partner, read once per batch
+
+        def claim_to_escalate(limit):
+            activities = self._erp_crm_search_to_escalate(now, limit)
             deals = self.env["sale.order"].browse(activities.mapped("res_id"))
-            manager_of = {deal.id: deal.funnel_id.user_id for deal in deals}
-            by_manager = defaultdict(lambda: self.browse())
-            for activity in activities:
-                by_manager[manager_of[activity.res_id]] |= activity
-            for manager, manager_activities in by_manager.items():
-                if manager:
-                    manager_activities._erp_crm_send_digest(
-                        manager.partner_id,
-                        self.env._("Escalation: %(count)s activities are still overdue", count=len(manager_activities)),
-                    )
-            activities.write({"escalated_at": now})
-            if not self.env["ir.cron"]._commit_progress(len(activities)):
-                return
+            managers.update((deal.id, deal.funnel_id.user_id.partner_id) for deal in deals)
+            return activities
+
+        steps = [
+            (
+                lambda limit: claim_batch(self, new, limit, order="id"),
+                lambda activity: activity.user_id.partner_id,
+                lambda count: self.env._("%(count)s new activities from robots", count=count),
+                "assignee_notified_at",
+            ),
+            (
+                lambda limit: claim_batch(self, overdue, limit, order="id"),
+                lambda activity: activity.user_id.partner_id,
+                lambda count: self.env._("%(count)s overdue activities on deals", count=count),
+                "overdue_notified_at",
+            ),
+            (
+                claim_to_escalate,
+                lambda activity: managers[activity.res_id],
+                lambda count: self.env._("Escalation: %(count)s activities are still overdue", count=count),
+                "escalated_at",
+            ),
+        ]
+        for claim, recipients_of, subject, stamp_field in steps:
+            on_time = escalate_once(
+                self.env,
+                claim=claim,
+                recipients_of=recipients_of,
+                notify=lambda activities, partner, subject=subject: send_digest(
+                    activities, partner, subject(len(activities))
+                ),
+                stamp=lambda activities, stamp_field=stamp_field: activities.write({stamp_field: now}),
+                batch_size=batch_size,
+            )
+            if not on_time:
+                return  # out of time: the next run goes on where this one stopped
 
     def _erp_crm_search_to_escalate(self, now, limit):
         """Overdue activities whose funnel's grace has also passed, oldest first."""

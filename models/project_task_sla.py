@@ -1,4 +1,3 @@
-from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -6,7 +5,7 @@ from odoo.tools import SQL, format_datetime
 
 from odoo.addons.project.models.project_task import CLOSED_STATES
 
-from ..tools import claim_batch, configured_dates, deal_digest_body, format_minutes
+from ..tools import claim_batch, configured_dates, escalate_once, format_minutes, send_digest
 
 SLA_STATUSES = [("ongoing", "On Track"), ("at_risk", "At Risk"), ("failed", "Failed"), ("reached", "Reached")]
 OPEN_STATUSES = ("ongoing", "at_risk")
@@ -150,25 +149,46 @@ class ProjectTaskSla(models.Model):
 
     @api.model
     def _cron_erp_crm_sla(self, batch_size=500):
-        now = fields.Datetime.now()
+        for step in self._erp_crm_escalation_steps(fields.Datetime.now()):
+            on_time = escalate_once(
+                self.env,
+                claim=lambda limit, step=step: claim_batch(self, step["domain"], limit, order=step["order"]),
+                recipients_of=step["recipients_of"],
+                notify=lambda lines, partner, step=step: send_digest(lines, partner, step["subject"](len(lines))),
+                stamp=step["stamp"],
+                batch_size=batch_size,
+            )
+            if not on_time:
+                return  # out of time: the next run goes on where this one stopped
+
+    @api.model
+    def _erp_crm_escalation_steps(self, now):
+        """What the SLA cron tells, in order: lines at risk to the request's assignees, lines past their deadline to
+        the desk's manager; each once (its status and timestamp are written). A hook: a module may add steps."""
         running = [
             ("paused_since", "=", False),
             ("reached_at", "=", False),
             # requests still open in a service desk (a cancelled request or an ex-desk is nobody's SLA any more)
             ("task_id", "any", [("is_service_request", "=", True), ("state", "not in", list(CLOSED_STATES))]),
         ]
-        at_risk = [("status", "=", "ongoing"), ("at_risk_at", "<=", now), *running]
-        while lines := claim_batch(self, at_risk, batch_size, order="at_risk_at, id"):
-            lines._erp_crm_set_status("at_risk", "at_risk_notified_at", now)
-            lines._erp_crm_notify_at_risk(now)
-            if not self.env["ir.cron"]._commit_progress(len(lines)):
-                return  # out of time: the next run goes on where this one stopped
-        failed = [("status", "in", OPEN_STATUSES), ("deadline", "<=", now), *running]
-        while lines := claim_batch(self, failed, batch_size, order="deadline, id"):
-            lines._erp_crm_set_status("failed", "failed_notified_at", now)
-            lines._erp_crm_notify_failed(now)
-            if not self.env["ir.cron"]._commit_progress(len(lines)):
-                return
+        return [
+            {
+                "domain": [("status", "=", "ongoing"), ("at_risk_at", "<=", now), *running],
+                "order": "at_risk_at, id",
+                "recipients_of": lambda line: line.task_id.user_ids.partner_id,
+                "subject": lambda count: self.env._(
+                    "%(count)s service requests at risk of missing their SLA", count=count
+                ),
+                "stamp": lambda lines: lines._erp_crm_set_status("at_risk", "at_risk_notified_at", now),
+            },
+            {
+                "domain": [("status", "in", OPEN_STATUSES), ("deadline", "<=", now), *running],
+                "order": "deadline, id",
+                "recipients_of": lambda line: line.project_id.user_id.partner_id,
+                "subject": lambda count: self.env._("%(count)s service requests missed their SLA", count=count),
+                "stamp": lambda lines: lines._erp_crm_set_status("failed", "failed_notified_at", now),
+            },
+        ]
 
     def _erp_crm_set_status(self, status, stamp_field, now):
         """Set-based status change of a cron batch: one UPDATE whatever its size (the ORM writes 100 rows per
@@ -187,42 +207,14 @@ class ProjectTaskSla(models.Model):
         )
         self.invalidate_recordset(["status", stamp_field, "write_date", "write_uid"])
 
-    def _erp_crm_notify_at_risk(self, now):
-        by_user = defaultdict(lambda: self.browse())
-        for line in self:
-            for user in line.task_id.user_ids:
-                by_user[user] |= line
-        for user, lines in by_user.items():
-            lines._erp_crm_send_digest(
-                user, self.env._("%(count)s service requests at risk of missing their SLA", count=len(lines)), now
-            )
-
-    def _erp_crm_notify_failed(self, now):
-        for manager, lines in self.grouped(lambda line: line.project_id.user_id).items():
-            if manager:
-                lines._erp_crm_send_digest(
-                    manager, self.env._("%(count)s service requests missed their SLA", count=len(lines)), now
-                )
-
-    def _erp_crm_send_digest(self, user, subject, now):
-        tz = user.tz or "UTC"
-        body = deal_digest_body(
-            (
-                (
-                    line.task_id.id,
-                    line.task_id.display_name,
-                    self.env._(
-                        "%(policy)s, due %(deadline)s (%(left)s)",
-                        policy=line.policy_id.name,
-                        deadline=format_datetime(self.env, line.deadline, tz=tz, dt_format="short"),
-                        left=line._time_left(now),
-                    ),
-                )
-                for line in self
-            ),
-            model="project.task",
+    def _erp_crm_digest_line(self, partner):
+        """What a digest says of this line: its request, the policy and when it is due, in the reader's time zone."""
+        self.ensure_one()
+        deadline = format_datetime(self.env, self.deadline, tz=partner.tz or "UTC", dt_format="short")
+        text = self.env._(
+            "%(policy)s, due %(deadline)s (%(left)s)",
+            policy=self.policy_id.name,
+            deadline=deadline,
+            left=self._time_left(fields.Datetime.now()),
         )
-        # sudo: sent by the system (SLA cron) to an internal user about requests of their project or assigned to them.
-        self.env["mail.thread"].sudo().message_notify(
-            partner_ids=user.partner_id.ids, subject=subject, body=body, subtype_xmlid="mail.mt_note"
-        )
+        return "project.task", self.task_id.id, self.task_id.display_name, text

@@ -7,9 +7,10 @@ from ..tools import (
     DOOR_FIELDS,
     ConfigurationOutOfRange,
     claim_batch,
-    deal_digest_body,
+    escalate_once,
     format_minutes,
     restricted_search,
+    send_digest,
 )
 
 WON_STATUS = [("pending", "In Progress"), ("won", "Won"), ("lost", "Lost")]
@@ -621,25 +622,22 @@ class SaleOrder(models.Model):
             ("won_status", "=", "pending"),
             ("sla_escalated", "=", False),
         ]
-        while deals := claim_batch(self, domain, batch_size, order="sla_deadline, id"):
-            for manager, manager_deals in deals.grouped(lambda d: d.funnel_id.user_id).items():
-                if manager:
-                    manager_deals._notify_time_limit_exceeded(manager)
-            super(SaleOrder, deals).write({"sla_escalated": True})
-            if not self.env["ir.cron"]._commit_progress(len(deals)):
-                break  # out of time: the next run goes on where this one stopped
+        escalate_once(
+            self.env,
+            claim=lambda limit: claim_batch(self, domain, limit, order="sla_deadline, id"),
+            recipients_of=lambda deal: deal.funnel_id.user_id.partner_id,
+            notify=lambda deals, partner: send_digest(
+                deals, partner, self.env._("%(count)s deals are past their stage's time limit", count=len(deals))
+            ),
+            # the escalation mark is bookkeeping, not a change of the deal: past the door
+            stamp=lambda deals: super().write({"sla_escalated": True}),
+            batch_size=batch_size,
+        )
 
-    def _notify_time_limit_exceeded(self, manager):
-        body = deal_digest_body(
-            (deal.id, deal.display_name, f"{deal.stage_id.name}, {deal.stage_age_display}") for deal in self
-        )
-        # sudo: sent by the system to the funnel manager, an internal user; it names deals of the manager's funnel.
-        self.env["mail.thread"].sudo().message_notify(
-            partner_ids=manager.partner_id.ids,
-            subject=self.env._("%(count)s deals are past their stage's time limit", count=len(self)),
-            body=body,
-            subtype_xmlid="mail.mt_note",
-        )
+    def _erp_crm_digest_line(self, partner):
+        """What a digest says of this deal: its stage and how long it has been there."""
+        self.ensure_one()
+        return "sale.order", self.id, self.display_name, f"{self.stage_id.name}, {self.stage_age_display}"
 
     def action_open_dry_run(self):
         self.ensure_one()

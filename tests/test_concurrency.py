@@ -17,7 +17,7 @@ from odoo.service.model import retrying
 from odoo.tests import TransactionCase, freeze_time, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
-from ..tools import claim_batch
+from ..tools import claim_batch, escalate_once, send_digest
 from .common import funnel_stage_commands
 
 JOIN_TIMEOUT = 120  # seconds: no thread of these tests may hang the suite
@@ -445,9 +445,17 @@ class TestConcurrency(TransactionCase):
             with self.registry.cursor() as cr2:
                 with self._no_waiting(cr2):
                     api.Environment(cr2, SUPERUSER_ID, {})[Sla]._cron_erp_crm_sla(batch_size=3)
-            now = fields.Datetime.now()
-            held._erp_crm_set_status("at_risk", "at_risk_notified_at", now)
-            held._erp_crm_notify_at_risk(now)
+            # then the first worker does its own batch, as the cron's at-risk step does
+            at_risk = env1[Sla]._erp_crm_escalation_steps(fields.Datetime.now())[0]
+            batches = [held]
+            escalate_once(
+                env1,
+                claim=lambda limit: batches.pop() if batches else held.browse(),
+                recipients_of=at_risk["recipients_of"],
+                notify=lambda lines, partner: send_digest(lines, partner, at_risk["subject"](len(lines))),
+                stamp=at_risk["stamp"],
+                batch_size=4,
+            )
         with self._committed_env() as env:
             env[Sla]._cron_erp_crm_sla()  # nothing left: no second reminder
             lines = env[Sla].browse(line_ids)
