@@ -48,7 +48,6 @@ from . import res_partner
 from . import res_partner_salutation
 from . import res_partner_segment
 from . import sale_order_ranking
-from . import account_move_ranking
 from . import project_task_ranking
 from . import sale_funnel_intake
 from . import sale_order_intake
