@@ -63,7 +63,7 @@ DEAL_DEPENDS = [
 class SaleDealReport(models.AbstractModel):
     """What the deal reports share: an SQL view made from ``_query()``, read on one core (see ``one_core``), and
     the deal's dimensions every such view selects (``order_id``, ``funnel_id``, ``user_id``, ``team_id``,
-    ``company_id``)."""
+    ``partner_id``, ``company_id``)."""
 
     _name = "sale.deal.report"
     _description = "Deal Report (shared)"
@@ -72,6 +72,7 @@ class SaleDealReport(models.AbstractModel):
     funnel_id = fields.Many2one("sale.funnel", string="Funnel", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     company_id = fields.Many2one("res.company", string="Company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
 

@@ -23,7 +23,6 @@ class SaleForecastReport(models.Model):
     kind = fields.Selection([("won", "Won"), ("forecast", "Weighted Forecast")], readonly=True)
     date = fields.Date(string="Month", readonly=True, help="Expected closing date, or the date the deal was won.")
     stage_id = fields.Many2one("sale.funnel.stage", string="Stage", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     probability = fields.Float(string="Probability (%)", readonly=True, aggregator="avg")
     amount = fields.Monetary(
         string="Won + Forecast",

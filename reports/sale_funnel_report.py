@@ -36,7 +36,6 @@ class SaleFunnelReport(models.Model):
     stage_sequence = fields.Integer(string="Stage Sequence", readonly=True, aggregator="min")
     stage_kind = fields.Selection(STAGE_KINDS, readonly=True)
     to_stage_id = fields.Many2one("sale.funnel.stage", string="Left To", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     source_id = fields.Many2one("utm.source", string="Source", readonly=True)
     medium_id = fields.Many2one("utm.medium", string="Medium", readonly=True)
     campaign_id = fields.Many2one("utm.campaign", string="Campaign", readonly=True)

@@ -67,7 +67,7 @@ class SaleKpiReport(models.Model):
 
     def _query(self):
         amount = SQL("so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)")
-        deal = SQL("so.team_id, so.funnel_id, so.company_id, so.id AS order_id, so.source_id")
+        deal = SQL("so.team_id, so.funnel_id, so.company_id, so.id AS order_id, so.source_id, so.partner_id")
         return SQL(
             """
             SELECT m.id * 8 + 1 AS id, 'activity_done' AS kind, m.date AS date, author.id AS user_id,

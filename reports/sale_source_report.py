@@ -27,7 +27,6 @@ class SaleSourceReport(models.Model):
     # Dimensions
     date = fields.Datetime(string="Came In", readonly=True, help="When the deal entered its funnel.")
     date_closed = fields.Datetime(string="Closed", readonly=True, help="When the deal was won or lost.")
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     source_id = fields.Many2one("utm.source", string="Source", readonly=True)
     medium_id = fields.Many2one("utm.medium", string="Medium", readonly=True)
     campaign_id = fields.Many2one("utm.campaign", string="Campaign", readonly=True)
