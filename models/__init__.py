@@ -2,6 +2,7 @@ from . import erp_crm_input_guard  # first: the models below inherit it
 from . import res_company
 from . import sale_funnel
 from . import sale_funnel_stage
+from . import sale_funnel_stage_trigger
 from . import sale_funnel_stage_history
 from . import sale_funnel_role
 from . import sale_funnel_robot

@@ -157,19 +157,9 @@ class SaleFunnelStage(models.Model):
         "gate_field_ids",
     )
     def _compute_board_rules(self):
-        triggers = dict(self._fields["trigger"]._description_selection(self.env))
         classes = dict(self._fields["gate_customer_class"]._description_selection(self.env))
         for stage in self:
-            if stage.trigger == "down_payment_paid":
-                trigger = self.env._(
-                    "A down payment of at least %(percent)s%% is paid", percent=f"{stage.trigger_percent:g}"
-                )
-            elif stage.trigger == "task_stage":
-                trigger = self.env._(
-                    "A linked task reaches “%(task_stage)s”", task_stage=stage.trigger_task_stage_id.name or ""
-                )
-            else:
-                trigger = triggers.get(stage.trigger)
+            trigger = stage._trigger_describe()
             stage.board_trigger = trigger and self.env._("%(trigger)s → moves here", trigger=trigger)
             gates = []
             if stage.gate_prepaid_percent:
@@ -217,17 +207,7 @@ class SaleFunnelStage(models.Model):
 
     @api.constrains("trigger", "trigger_domain")
     def _check_trigger_domain(self):
-        for stage in self:
-            if stage.trigger == "customer_ranked" and not stage.trigger_domain:
-                raise ValidationError(
-                    self.env._(
-                        "Only for Deals Matching: stage “%(stage)s” moves deals when their customer is ranked into a "
-                        "class or segment; say which, e.g. [('erp_crm_abc_class', '=', 'a')].",
-                        stage=stage.name,
-                    )
-                )
-            if not stage.trigger_domain:
-                continue
+        for stage in self.filtered("trigger_domain"):
             check_condition(
                 stage._get_trigger_condition,
                 self.env["sale.order"],
@@ -240,13 +220,6 @@ class SaleFunnelStage(models.Model):
 
     @api.constrains("trigger", "trigger_task_stage_id")
     def _check_trigger_task_stage(self):
-        for stage in self:
-            if stage.trigger == "task_stage" and not stage.trigger_task_stage_id:
-                raise ValidationError(
-                    self.env._(
-                        "Stage “%(stage)s” moves deals on a task stage: choose that task stage.", stage=stage.name
-                    )
-                )
         # The task stage must be one of the projects where the funnel's task robots create their tasks
         # (when it has any).
         for funnel, stages in self.filtered("trigger_task_stage_id").grouped("funnel_id").items():

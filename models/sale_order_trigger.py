@@ -2,12 +2,12 @@ import logging
 import weakref
 from collections import defaultdict
 from contextlib import contextmanager
+from functools import cached_property
 
 from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import CONCURRENCY_ERRORS
-from .sale_order_fulfilment import percent_reached
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +40,19 @@ class DeferredEvents:
 
 # cursor -> its open DeferredEvents (at most one per transaction: nested blocks join the outer one)
 _DEFERRED = weakref.WeakKeyDictionary()
+
+
+class TriggerFacts:
+    """What the triggers of several deals read together, once, on first need (the stages their linked tasks
+    reached: one query for all the deals of an event, none when no trigger of theirs looks at tasks)."""
+
+    def __init__(self, deals):
+        self.deals = deals
+
+    @cached_property
+    def tasks(self):
+        """{deal id: {"stage_ids": task stages reached, "closed": a linked task is done}}."""
+        return self.deals._get_task_trigger_facts()
 
 
 class SaleOrder(models.Model):
@@ -144,9 +157,7 @@ class SaleOrder(models.Model):
         if not trigger_stages:
             return
         stages_by_funnel = trigger_stages.grouped("funnel_id")
-        task_facts = {}
-        if any(stage.trigger in ("task_stage", "task_closed") for stage in trigger_stages):
-            task_facts = self._get_task_trigger_facts()
+        facts = TriggerFacts(self)
         matching = {}  # stage -> deals meeting its condition ("only for deals matching"), filtered once per stage
         targets = defaultdict(list)
         for deal in self:
@@ -154,7 +165,7 @@ class SaleOrder(models.Model):
             for stage in reversed(stages_by_funnel.get(deal.funnel_id, [])):
                 if (stage.sequence, stage.id) <= here:
                     break  # forward only
-                if not deal._is_stage_trigger_met(stage, task_facts.get(deal.id)):
+                if not stage._trigger_met(deal, facts):
                     continue
                 if stage.trigger_domain:
                     if stage not in matching:
@@ -176,39 +187,6 @@ class SaleOrder(models.Model):
         except Exception:  # noqa: BLE001 - a condition saved before it was checked: moves nothing, never fails the event
             _logger.warning("Stage %s: its trigger condition cannot be read", stage.id, exc_info=True)
             return self.browse()
-
-    def _is_stage_trigger_met(self, stage, task_facts=None):
-        self.ensure_one()
-        trigger = stage.trigger
-        currency = self.currency_id
-        if trigger == "quotation_sent":
-            return self.state in ("sent", "sale")
-        if trigger == "order_confirmed":
-            return self.state == "sale" or bool(self.signed_by)
-        if trigger == "invoice_posted":
-            return currency.compare_amounts(self.deal_invoiced_amount, 0.0) > 0
-        if trigger == "down_payment_paid":
-            return currency.compare_amounts(self.deal_paid_amount, 0.0) > 0 and (
-                percent_reached(self.paid_percent, stage.trigger_percent)
-            )
-        if trigger == "fully_paid":
-            return currency.compare_amounts(self.amount_total, 0.0) > 0 and (
-                currency.compare_amounts(self.deal_paid_amount, self.amount_total) >= 0
-            )
-        if trigger == "production_started":
-            return self.production_status in ("started", "done")
-        if trigger == "production_done":
-            return self.production_status == "done"
-        if trigger == "delivered":
-            return self.delivery_status == "full"
-        task_facts = task_facts or {}
-        if trigger == "task_stage":
-            return stage.trigger_task_stage_id.id in task_facts.get("stage_ids", ())
-        if trigger == "task_closed":
-            return task_facts.get("closed", False)
-        if trigger == "customer_ranked":
-            return True  # the condition says which class or segment (see _apply_stage_triggers)
-        return False
 
     def _get_task_trigger_facts(self):
         """{deal id: {"stage_ids": task stages reached, "closed": a linked task is done}}, in one query.

@@ -2,6 +2,8 @@ from odoo.modules.module import get_manifest
 from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools.convert import convert_file
 
+from ..models.sale_order_trigger import TriggerFacts
+
 
 @tagged("erp_crm")
 @freeze_time("2026-03-11 10:00:00")  # the demo's deadlines and history are counted in working time from now
@@ -109,7 +111,7 @@ class TestDemoData(TransactionCase):
     def test_demo_deals_obey_every_gate_and_trigger(self):
         """Each deal went through the door: it passes the gates of every stage it entered, sits where the
         triggers put it (the last stage whose trigger is met, never behind it), and robots ran on each entry."""
-        task_facts = self.deals._get_task_trigger_facts()
+        facts = TriggerFacts(self.deals)
         trigger_stages = self.funnel.stage_ids.filtered(lambda s: s.trigger and s.kind != "lost")
         self.assertEqual(set(trigger_stages.mapped("name")), {"Production", "Installation", "Won"})
         gate_stages = self.funnel.stage_ids.filtered(lambda s: s.gate_prepaid_percent or s.gate_no_overdue_invoices)
@@ -120,7 +122,7 @@ class TestDemoData(TransactionCase):
                 with self.subTest(deal=deal.name, gate=stage.name):
                     self.assertFalse(deal._get_stage_gate_blockers(stage), "a gate it passed still holds")
             for stage in trigger_stages:
-                met = deal._is_stage_trigger_met(stage, task_facts.get(deal.id))
+                met = stage._trigger_met(deal, facts)
                 with self.subTest(deal=deal.name, trigger=stage.name):
                     if deal.won_status == "pending":
                         self.assertEqual(met, deal.stage_id.sequence >= stage.sequence, "triggers decide the stage")

@@ -2,6 +2,7 @@ from odoo.exceptions import ValidationError
 from odoo.fields import Command
 from odoo.tests import freeze_time, tagged
 
+from ..models.sale_order_trigger import EVENT_TRIGGERS
 from .common import DEFAULT_TEST_INSTANT
 from .erp_common import ErpTriggerCommon
 
@@ -132,6 +133,18 @@ class TestErpTriggers(ErpTriggerCommon):
         deal.write({"signed_by": "Claudia Brandt", "signed_on": "2026-03-09 10:00:00", "signature": PIXEL_PNG})
         self.assertEqual(deal.state, "draft")
         self.assertEqual(deal.stage_id, self.stage_approval)
+
+    def test_every_trigger_kind_has_its_pieces(self):
+        """A trigger kind is met by its own method, and some ERP event re-checks it: a kind added to the selection
+        without them would never move a deal."""
+        Stage = self.env["sale.funnel.stage"]
+        checked = set().union(*EVENT_TRIGGERS.values())
+        for kind, _label in Stage._fields["trigger"].selection:
+            with self.subTest(kind=kind):
+                self.assertTrue(callable(getattr(Stage, f"_trigger_met_{kind}", None)), "no _trigger_met_<kind>")
+                self.assertIn(kind, checked, "no ERP event re-checks it (EVENT_TRIGGERS)")
+                stage = Stage.new({"name": "S", "trigger": kind, "trigger_percent": 30.0})
+                self.assertTrue(stage._trigger_describe(), "the robot board has nothing to say of it")
 
     def test_trigger_configuration_is_validated(self):
         with self.assertRaisesRegex(ValidationError, "between 0 and 100"):
