@@ -66,6 +66,20 @@ class TestAppointmentEvent(ErpCrmCommon):
         self.assertEqual(deal_2.appointment_event_id.user_id, self.user_sales, "no role: the salesperson goes")
         self.assertIn(self.partner, deal_2.appointment_event_id.partner_ids)
 
+    def test_new_surveyor_on_the_deal_takes_the_appointment_over(self):
+        deal = self._deal()
+        deal.appointment_at = datetime(2026, 3, 12, 8, 0)
+        event = deal.appointment_event_id
+        other = new_test_user(self.env, login="erp_crm_surveyor3", groups="erp_crm.erp_crm_group_user", name="Olaf")
+        line = self.env["sale.order.role.user"].create(
+            {"order_id": deal.id, "role_id": self.role_surveyor.id, "user_id": other.id}
+        )
+        self.assertEqual(deal.appointment_event_id, event, "the same event")
+        self.assertEqual(event.user_id, other)
+        self.assertEqual(event.partner_ids, other.partner_id | self.partner)
+        line.user_id = self.user_surveyor
+        self.assertEqual(event.user_id, self.user_surveyor)
+
     def test_new_customer_is_invited_instead(self):
         deal = self._deal()
         deal.appointment_at = datetime(2026, 3, 12, 8, 0)
