@@ -14,6 +14,8 @@
         "base_automation",
         "mail",
         "resource",
+        # The deal's appointment is an event in the visitor's calendar (Odoo's crm depends on it too)
+        "calendar",
         "spreadsheet_dashboard",
         "mass_mailing",
         # Printable documents: the SEPA payment QR code on offers (Odoo's EPC QR, Community)

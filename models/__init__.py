@@ -14,6 +14,7 @@ from . import mail_activity
 from . import sale_order
 from . import sale_order_fulfilment
 from . import sale_order_gate
+from . import sale_order_appointment
 from . import sale_order_trigger
 from . import sale_order_invoicing
 from . import account_move

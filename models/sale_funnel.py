@@ -49,6 +49,15 @@ class SaleFunnel(models.Model):
     )
     role_ids = fields.One2many("sale.funnel.role", "funnel_id", string="Roles", copy=True)
     robot_ids = fields.One2many("sale.funnel.robot", "funnel_id", string="Robots")
+    appointment_role_id = fields.Many2one(
+        "sale.funnel.role",
+        string="Appointments With",
+        domain="[('funnel_id', '=', id)]",
+        ondelete="set null",
+        copy=False,
+        help="Role whose holder visits the customer (e.g. the Surveyor): a deal's appointment becomes an event "
+        "in their calendar, with the customer invited. Empty: the deal's salesperson.",
+    )
     robot_count = fields.Integer(compute="_compute_robot_count")
     escalation_minutes = fields.Integer(
         string="Escalation Grace (minutes)",
@@ -90,6 +99,18 @@ class SaleFunnel(models.Model):
                 raise ValidationError(
                     self.env._(
                         "The funnel “%(funnel)s” needs at least one open stage where deals can be worked on.",
+                        funnel=funnel.name,
+                    )
+                )
+
+    @api.constrains("appointment_role_id")
+    def _check_appointment_role_of_funnel(self):
+        for funnel in self:
+            if funnel.appointment_role_id and funnel.appointment_role_id.funnel_id != funnel:
+                raise ValidationError(
+                    self.env._(
+                        "Appointments With: the role “%(role)s” belongs to another funnel than “%(funnel)s”.",
+                        role=funnel.appointment_role_id.name,
                         funnel=funnel.name,
                     )
                 )

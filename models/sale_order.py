@@ -246,6 +246,7 @@ class SaleOrder(models.Model):
             stage_orders._before_stage_entry(stage)
         entries = staged._record_stage_history(now)
         staged._after_stage_entry({}, entries)
+        orders.filtered("appointment_at")._erp_crm_sync_appointment_events()  # sale_order_appointment.py
         return orders
 
     def write(self, vals):
@@ -259,6 +260,8 @@ class SaleOrder(models.Model):
             result &= orders._write_deal(orders_vals)
         if previous_users:
             self._erp_crm_hand_over(previous_users)  # sale_order_handover.py
+        if vals.keys() & {"appointment_at", "partner_id", "partner_shipping_id", "user_id"}:
+            self._erp_crm_sync_appointment_events()  # sale_order_appointment.py
         if vals.get("signature"):
             # Signed on the portal, possibly still waiting for its prepayment: "confirmed or signed" is met.
             self._erp_crm_on_event("order_confirmed")

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import formatLang
 
@@ -12,6 +12,84 @@ class SaleOrder(models.Model):
     """
 
     _inherit = "sale.order"
+
+    # ------------------------------------------------------------
+    # VIEWS: THE DIALOG ASKING FOR A STAGE'S FIELDS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _get_view_cache_key(self, view_id=None, view_type="form", **options):
+        key = super()._get_view_cache_key(view_id, view_type, **options)
+        if self.env.context.get("erp_crm_gate_stage_id"):
+            key += (("erp_crm_gate_fields", self._erp_crm_gate_dialog_fields()),)
+        return key
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """The gate dialog's form (``sale_order_view_form_stage_gate``) lists the fields the stage of
+        ``erp_crm_gate_stage_id`` asks for (those of ``erp_crm_gate_fields`` when given), each required."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view and view == self.env.ref("erp_crm.sale_order_view_form_stage_gate", raise_if_not_found=False):
+            group = arch.find(".//group[@name='gate_fields']")
+            for fname in self._erp_crm_gate_dialog_fields():
+                group.append(arch.makeelement("field", {"name": fname, "required": "1"}))
+        return arch, view
+
+    @api.model
+    def _erp_crm_gate_dialog_fields(self):
+        """Names of the fields the gate dialog asks for: the context's stage's gate fields, in their order,
+        narrowed to the context's ``erp_crm_gate_fields`` (JSON names only: the context comes from the browser)."""
+        stage_id = self.env.context.get("erp_crm_gate_stage_id")
+        if not isinstance(stage_id, int):
+            return ()
+        # sudo: ir.model.fields is for administrators; only the names of the stage's gate fields are read, and the
+        # form's post-processing still drops the fields the user may not see.
+        names = self.env["sale.funnel.stage"].browse(stage_id).sudo().exists().gate_field_ids.mapped("name")
+        wanted = self.env.context.get("erp_crm_gate_fields")
+        if isinstance(wanted, list):
+            names = [name for name in names if name in wanted]
+        return tuple(name for name in names if name in self._fields)
+
+    def get_stage_gate_dialog(self, stage_id):
+        """What the web client needs to ask for the fields stage ``stage_id`` requires and this deal lacks before
+        a move (drag and drop, status bar): False when nothing is missing, else the gate dialog's form, post-processed
+        for the user (``arch``) with its ``models``, as ``get_views`` gives them.
+
+        The web client's view loader keeps only ``lang`` and ``*_view_ref`` of the context (and caches what it
+        loads), so the form listing this stage's fields is built here and handed to the dialog whole.
+        """
+        missing = self.get_stage_gate_missing_fields(stage_id)
+        if not missing:
+            return False
+        view = self.env.ref("erp_crm.sale_order_view_form_stage_gate")
+        result = self.with_context(erp_crm_gate_stage_id=stage_id, erp_crm_gate_fields=missing).get_views(
+            [(view.id, "form")]
+        )
+        return {"fields": missing, "arch": result["views"]["form"]["arch"], "models": result["models"]}
+
+    def get_stage_gate_missing_fields(self, stage_id):
+        """Names of the fields the stage ``stage_id`` asks for that this deal lacks and the user may fill in.
+
+        The web client asks before a move (drag and drop, status bar) and opens the gate dialog for them; the move
+        itself still goes through the door, which refuses it if anything is still missing.
+        """
+        self.ensure_one()
+        self.check_access("read")
+        stage = self.env["sale.funnel.stage"].browse(stage_id).exists()
+        if not stage or not stage.has_access("read"):
+            return []
+        blockers = self._get_field_gate_blockers(stage, {})
+        if self not in blockers:
+            return []
+        # sudo: as in the gate itself, only whether each field is empty is read.
+        deal = self.sudo()
+        return [
+            field.name
+            for field in stage.sudo().gate_field_ids
+            if field.name in self._fields
+            and not deal[field.name]
+            and self._has_field_access(self._fields[field.name], "write")
+        ]
 
     # ------------------------------------------------------------
     # THE STAGE-MOVE DOOR: GATES AND ENTRY EFFECTS

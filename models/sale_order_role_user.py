@@ -59,13 +59,19 @@ class SaleOrderRoleUser(models.Model):
         for vals in vals_list:
             self._erp_crm_check_values(vals)  # before reading the deal's id
         self._check_deal_access({vals.get("order_id") for vals in vals_list})
-        return super().create(vals_list)
+        lines = super().create(vals_list)
+        lines.order_id._erp_crm_sync_appointment_events()  # the role's holder visits (sale_order_appointment.py)
+        return lines
 
     def write(self, vals):
         self._erp_crm_check_values(vals)  # before reading the deal's id
         # Moving an assignment to another deal needs the right to edit that deal, not only the one it left.
         self._check_deal_access({vals.get("order_id")})
-        return super().write(vals)
+        deals = self.order_id
+        result = super().write(vals)
+        if vals.keys() & {"user_id", "role_id", "order_id"}:
+            (deals | self.order_id)._erp_crm_sync_appointment_events()  # sale_order_appointment.py
+        return result
 
     @api.model
     def _check_deal_access(self, order_ids):

@@ -2,11 +2,17 @@
 fits a 1440 px screen."""
 
 import base64
+import itertools
 import json
+import re
 
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 
-from odoo.addons.erp_crm.models.spreadsheet_dashboard import DEALS_FUNNEL_FILTER_ID
+from odoo.addons.erp_crm.models.spreadsheet_dashboard import (
+    DEALS_FUNNEL_FILTER_ID,
+    DEALS_STAGE_CHART_ID,
+    funnel_chart_id,
+)
 
 from .common import funnel_stage_commands
 from .test_analytics import AnalyticsCommon
@@ -52,6 +58,56 @@ class TestDealsDashboardLayout(AnalyticsCommon):
         self.assertEqual(stage_chart["metaData"]["groupBy"], ["stage_id", "funnel_id"])
         stage_pivot = next(p for p in self._data()["pivots"].values() if p["model"] == "sale.funnel.report")
         self.assertEqual([row["fieldName"] for row in stage_pivot["rows"]], ["funnel_id", "stage_id"])
+
+    def _served(self, user):
+        return json.loads(self.dashboard.with_user(user)._get_serialized_readonly_dashboard())["snapshot"]
+
+    def test_each_funnel_has_its_own_stage_chart(self):
+        """With two funnels, the stage chart is served once per funnel: each asks for its funnel's deals grouped by
+        stage, and what it reads holds only that funnel's stages (one axis per funnel, no mixing)."""
+        with freeze_time("2026-02-05 09:00:00"):
+            heat_deal = self.env["sale.order"].create(
+                {"partner_id": self.partner.id, "funnel_id": self.heat_pumps.id, "user_id": self.user_sales.id}
+            )
+            heat_deal.write({"stage_id": self.heat_pumps.stage_ids[1].id})
+        self.env.flush_all()
+        snapshot = self._served(self.user_all)
+        figures = {f["id"]: f for sheet in snapshot["sheets"] for f in sheet["figures"]}
+        self.assertNotIn(DEALS_STAGE_CHART_ID, figures, "no chart mixing the funnels")
+        for funnel, other in ((self.funnel, self.heat_pumps), (self.heat_pumps, self.funnel)):
+            with self.subTest(funnel=funnel.name):
+                chart = figures[funnel_chart_id(funnel)]["data"]
+                self.assertIn(funnel.name, chart["title"]["text"])
+                self.assertEqual(chart["metaData"]["groupBy"], ["stage_id"])
+                self.assertEqual(chart["fieldMatching"][DEALS_FUNNEL_FILTER_ID]["chain"], "funnel_id")
+                groups = (
+                    self.env[chart["metaData"]["resModel"]]
+                    .with_user(self.user_all)
+                    ._read_group(chart["searchParams"]["domain"], chart["metaData"]["groupBy"], ["__count"])
+                )
+                stages = self.env["sale.funnel.stage"].union(*(stage for stage, __ in groups))
+                self.assertTrue(stages, "the chart has bars")
+                self.assertLessEqual(stages, funnel.stage_ids, "only its own funnel's stages")
+                self.assertFalse(stages & other.stage_ids)
+                menus = snapshot["chartOdooMenusReferences"]
+                self.assertEqual(menus[funnel_chart_id(funnel)], "erp_crm.sale_funnel_report_menu")
+
+        # laid out in two columns within 1440 px; the tables below the charts moved down with them
+        dashboard = next(sheet for sheet in snapshot["sheets"] if sheet["name"] == "Dashboard")
+        boxes = [f for f in dashboard["figures"] if f["offset"]["y"] >= 130]
+        for figure in boxes:
+            self.assertLessEqual(figure["offset"]["x"] + figure["width"], DASHBOARD_ROOM_PX)
+        for first, second in itertools.combinations(boxes, 2):
+            apart = (
+                first["offset"]["x"] + first["width"] <= second["offset"]["x"]
+                or second["offset"]["x"] + second["width"] <= first["offset"]["x"]
+                or first["offset"]["y"] + first["height"] <= second["offset"]["y"]
+                or second["offset"]["y"] + second["height"] <= first["offset"]["y"]
+            )
+            self.assertTrue(apart, f"{first['data']['title']} overlaps {second['data']['title']}")
+        bottom = max(f["offset"]["y"] + f["height"] for f in boxes)
+        first_table_row = min(int(re.match(r"[A-Z]+(\d+)", ref).group(1)) for ref in dashboard["cells"])
+        self.assertGreater((first_table_row - 1) * 23, bottom, "the tables start below the last chart")
 
     def test_other_dashboards_are_served_unchanged(self):
         other = self.dashboard.copy({"name": "Copy"})

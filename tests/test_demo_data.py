@@ -114,7 +114,9 @@ class TestDemoData(TransactionCase):
         facts = TriggerFacts(self.deals)
         trigger_stages = self.funnel.stage_ids.filtered(lambda s: s.trigger and s.kind != "lost")
         self.assertEqual(set(trigger_stages.mapped("name")), {"Production", "Installation", "Won"})
-        gate_stages = self.funnel.stage_ids.filtered(lambda s: s.gate_prepaid_percent or s.gate_no_overdue_invoices)
+        gate_stages = self.funnel.stage_ids.filtered(
+            lambda s: s.gate_prepaid_percent or s.gate_no_overdue_invoices or s.gate_field_ids
+        )
         self.assertTrue(gate_stages)
         for deal in self.deals:
             entered = deal.stage_history_ids.stage_id
@@ -134,6 +136,23 @@ class TestDemoData(TransactionCase):
                 with self.subTest(deal=deal.name, stage=row.stage_id.name):
                     self.assertEqual(runs.robot_id, robots, "the robot log shows each robot of each entry")
                     self.assertEqual(set(runs.mapped("state")) - {"done"}, set(), runs.mapped("message"))
+
+    def test_demo_stages_ask_for_appointment_and_installation_date(self):
+        """Issue 20.6: Measurement asks for the appointment, Installation for the installation date; every deal
+        that entered them has it, and the appointment is in the surveyor's calendar with the customer invited."""
+        self.assertEqual(self.stages["Measurement"].gate_field_ids.mapped("name"), ["appointment_at"])
+        self.assertEqual(self.stages["Installation"].gate_field_ids.mapped("name"), ["installation_date"])
+        surveyor = self.env.ref("erp_crm.res_users_demo_surveyor")
+        measured = self.deals.filtered(lambda d: self.stages["Measurement"] in d.stage_history_ids.stage_id)
+        self.assertTrue(measured)
+        for deal in measured:
+            with self.subTest(deal=deal.name):
+                self.assertTrue(deal.appointment_at)
+                self.assertEqual(deal.appointment_event_id.user_id, surveyor)
+                self.assertEqual(deal.appointment_event_id.start, deal.appointment_at)
+                self.assertIn(deal.partner_id, deal.appointment_event_id.partner_ids)
+        installed = self.deals.filtered(lambda d: self.stages["Installation"] in d.stage_history_ids.stage_id)
+        self.assertTrue(installed and all(installed.mapped("installation_date")))
 
     def test_demo_story_facts(self):
         """What the stages say is true of the deals in them."""

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .erp_common import ErpTriggerCommon
@@ -83,3 +83,32 @@ class TestStageGateFields(ErpTriggerCommon):
         with self.assertRaisesRegex(UserError, r"kann nicht in Installation eintreten: Füllen Sie zuerst .+ aus\."):
             deal.write({"stage_id": self.stage_installation.id})
         self.assertEqual(deal.stage_id, self.stage_production)
+
+    def test_web_client_is_told_what_to_ask_and_gets_the_dialog_form(self):
+        """What the kanban and the status bar ask before a move (the tour drives the dialog itself)."""
+        self.stage_installation.gate_field_ids |= self.field_appointment
+        deal = self._sales_deal(self.stage_production)
+        deal.sudo().appointment_at = datetime(2026, 3, 12, 8, 0)
+        self.assertEqual(deal.get_stage_gate_missing_fields(self.stage_installation.id), ["installation_date"])
+        self.assertEqual(deal.get_stage_gate_missing_fields(self.stage_approval.id), [], "no gate field")
+
+        dialog = deal.get_stage_gate_dialog(self.stage_installation.id)
+        self.assertEqual(dialog["fields"], ["installation_date"])
+        self.assertIn('name="installation_date"', dialog["arch"])
+        self.assertIn('required="1"', dialog["arch"].split('name="installation_date"')[1].split(">")[0])
+        self.assertNotIn('name="appointment_at"', dialog["arch"], "a field already filled in is not asked again")
+        self.assertIn("installation_date", dialog["models"]["sale.order"]["fields"])
+
+        # the form stays the plain gate form outside the dialog (the view cache is keyed by the stage's fields)
+        view = self.env.ref("erp_crm.sale_order_view_form_stage_gate")
+        plain = self.env["sale.order"].get_views([(view.id, "form")])["views"]["form"]["arch"]
+        self.assertNotIn("installation_date", plain)
+
+        deal.write({"installation_date": datetime(2026, 3, 20, 7, 0)})
+        self.assertFalse(deal.get_stage_gate_dialog(self.stage_installation.id), "nothing left to ask: just move")
+
+    def test_dialog_is_asked_only_about_a_readable_deal(self):
+        deal = self._sales_deal(self.stage_production)
+        other = self.env["sale.order"].browse(deal.id).with_user(self.user_sales_2)
+        with self.assertRaises(AccessError):
+            other.get_stage_gate_dialog(self.stage_installation.id)

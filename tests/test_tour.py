@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import fields
 from odoo.fields import Command
@@ -30,6 +30,27 @@ class TestDealTour(HttpCase):
         self.assertEqual(rows[-1].user_id, user)
         quick = self.env["sale.order"].search([("title", "=", "Balcony door, 2nd floor")])
         self.assertEqual((quick.partner_id, quick.funnel_id, quick.stage_id.name), (partner, funnel, "First call"))
+
+    def test_stage_asks_for_its_fields_in_a_dialog(self):
+        """Issue 20.6: a move into a stage requiring fields the deal lacks asks for them (kanban and status bar)."""
+        stages = funnel_stage_commands(
+            ("First call", "open"), ("Measurement", "open"), ("Installation", "open"), ("Won", "won"), ("Lost", "lost")
+        )
+        funnel = self.env["sale.funnel"].create({"name": "Gate windows", "stage_ids": stages})
+        __, measure, installation, __, __ = funnel.stage_ids
+        field = self.env["ir.model.fields"]._get
+        measure.gate_field_ids = field("sale.order", "appointment_at")
+        installation.gate_field_ids = field("sale.order", "installation_date")
+        user = new_test_user(self.env, login="erp_crm_gate_tour", groups="erp_crm.erp_crm_group_user", tz="UTC")
+        partner = self.env["res.partner"].create({"name": "Gate customer"})
+        deal = self.env["sale.order"].create(
+            {"partner_id": partner.id, "funnel_id": funnel.id, "title": "Gate windows deal", "user_id": user.id}
+        )
+        self.start_tour("/odoo/deals", "erp_crm_stage_gate_tour", login="erp_crm_gate_tour")
+        self.assertEqual(deal.stage_id, installation)
+        self.assertEqual(deal.appointment_at, datetime(2026, 3, 20, 8, 0))
+        self.assertEqual(deal.installation_date, datetime(2026, 3, 27, 7, 0))
+        self.assertEqual(deal.stage_history_ids.sorted("id").stage_id, funnel.stage_ids[:3], "one entry per move")
 
     def test_add_robot_on_the_robot_board(self):
         stages = funnel_stage_commands(("First call", "open"), ("Measurement", "open"), ("Won", "won"))
