@@ -99,6 +99,9 @@
         "data/sale_order_demo.xml",
         "data/project_service_demo.xml",
         "data/res_partner_ranking_demo.xml",
+        "data/res_users_portal_demo.xml",
+        "data/sale_target_demo.xml",
+        "data/res_partner_segment_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

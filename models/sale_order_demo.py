@@ -116,7 +116,7 @@ class SaleOrder(models.Model):
         """Do what leads to ``stage`` in the story; the triggers move the deal, else the salesperson does."""
         if stage.name == "Measurement":
             appointment = now + timedelta(minutes=step.get("appointment_minutes", 60 * 24))
-            self.appointment_at = appointment.replace(minute=0, second=0, microsecond=0)
+            self.appointment_at = self._erp_crm_demo_working_hour(appointment)
         elif stage.name == "Payment" and self.state == "draft":
             self.action_quotation_sent()  # the quotation agreed in Approval went out
         elif stage.name == "Production":
@@ -129,6 +129,17 @@ class SaleOrder(models.Model):
             self._erp_crm_demo_produce()
         if self.stage_id != stage:
             self.with_user(self.user_id or self.env.user).write({"stage_id": stage.id})
+
+    def _erp_crm_demo_working_hour(self, when):
+        """The first full hour of the company's working time at or after ``when`` (naive UTC): appointments are
+        made in working hours, whatever the time the demo is loaded at."""
+        calendar = self.company_id.resource_calendar_id
+        start = when.replace(minute=0, second=0, microsecond=0)
+        if not calendar:
+            return start
+        # plan_hours(0) is the calendar's next working moment (Odoo's engine, in the calendar's time zone)
+        moment = calendar.plan_hours(0.0, start, compute_leaves=True) or start
+        return moment if moment == moment.replace(minute=0) else moment.replace(minute=0) + timedelta(hours=1)
 
     def _erp_crm_demo_finish_activities(self):
         """The work of the stage is done: its open activities are marked done by their assignees."""
@@ -206,7 +217,9 @@ class SaleOrder(models.Model):
                 )
                 activity = self.env["mail.activity"].search([("robot_run_id", "=", run.id)])
                 if activity.deadline_at and run.robot_id.deadline_mode != "field":
-                    deadline = activity.deadline_at + shift
+                    # Counted again by the robot engine from the dated-back entry: working time, not a shifted
+                    # clock (an entry dated back to the night has its work due the next working morning).
+                    deadline = run.robot_id._get_deadlines(run)[run]
                     tz = activity.user_id.tz or self.env.user.tz or "UTC"
                     day = fields.Date.context_today(activity.with_context(tz=tz), deadline)
                     activity.write({"deadline_at": deadline, "date_deadline": day})
@@ -285,7 +298,15 @@ class SaleOrder(models.Model):
         self.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoices.ids).create(
             {"group_payment": False}
         )._create_payments()
-        self.env["res.partner.ranking"]._compute_ranking(company)
+        Ranking = self.env["res.partner.ranking"]
+        # The ranking as it stood a month ago (the invoices of the last month not yet made): today's ranking keeps it
+        # as last month's snapshot, so the migration report shows where customers went since.
+        month_ago = fields.Datetime.now() - relativedelta(months=1)
+        self.env.flush_all()
+        self.env.execute_query(Ranking._ranking_upsert_sql(company.ids, month_ago.date(), month_ago))
+        company.invalidate_recordset(["erp_crm_ranking_date"])
+        Ranking.invalidate_model()
+        Ranking._compute_ranking(company)
         # The demo deals were made before their customers had a class: their priority now defaults from it.
         deals = self.search([("company_id", "=", company.id), ("won_status", "=", "pending")])
         self.env.add_to_compute(self._fields["priority"], deals)

@@ -63,3 +63,4 @@ from . import test_deals_dashboard_layout
 from . import test_portal_handoff
 from . import test_service_priority_ranking
 from . import test_appointment_event
+from . import test_story_tour

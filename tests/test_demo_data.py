@@ -1,5 +1,9 @@
+from datetime import timedelta
+
+import pytz
+
 from odoo.modules.module import get_manifest
-from odoo.tests import TransactionCase, freeze_time, tagged
+from odoo.tests import HttpCase, freeze_time, tagged
 from odoo.tools.convert import convert_file
 
 from ..models.sale_order_trigger import TriggerFacts
@@ -7,9 +11,10 @@ from ..models.sale_order_trigger import TriggerFacts
 
 @tagged("erp_crm")
 @freeze_time("2026-03-11 10:00:00")  # the demo's deadlines and history are counted in working time from now
-class TestDemoData(TransactionCase):
+class TestDemoData(HttpCase):
     """The window-installer demo loads into a database installed without demo data (``scripts/test`` installs
-    without demo, so each test loads the demo files itself) and obeys its own rules."""
+    without demo, so each test loads the demo files itself) and obeys its own rules. An ``HttpCase``: its portal
+    customer logs in over HTTP."""
 
     @classmethod
     def setUpClass(cls):
@@ -237,3 +242,68 @@ class TestDemoData(TransactionCase):
             ]
         )
         self.assertEqual(overdue, 0)
+
+    def test_demo_portal_customer_sees_her_deal_and_request(self):
+        """Issue 20, item 10: the demo's portal customer (Julia Krämer of Krämer & Lang, kraemer / kraemer) has a
+        deal in progress and an open service request, and sees both on her portal pages."""
+        user = self.env.ref("erp_crm.res_users_demo_portal_kraemer")
+        self.assertTrue(user._is_portal())
+        self.assertEqual(user.partner_id.lang, "de_DE")
+        customer = self.env.ref("erp_crm.res_partner_demo_kraemer_lang")
+        self.assertEqual(user.commercial_partner_id, customer)
+        deal = self.env.ref("erp_crm.sale_order_demo_20")
+        self.assertEqual((deal.partner_id, deal.won_status, deal.state), (customer, "pending", "sale"))
+        request = self.env.ref("erp_crm.project_task_demo_service_handle")
+        self.assertEqual(request.partner_id, customer)
+        self.assertFalse(request.stage_id.fold, "the request is open")
+        self.authenticate("kraemer", "kraemer")
+        orders = self.url_open("/my/orders")
+        self.assertEqual(orders.status_code, 200)
+        self.assertIn(deal.name, orders.text, "her deal is on her orders page")
+        page = self.url_open(f"/my/orders/{deal.id}")
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(deal.name, page.text)
+        self.assertIn("Which handle fits the balcony door?", page.text, "the order page lists its request")
+        tasks = self.url_open("/my/tasks")
+        self.assertIn("Which handle fits the balcony door?", tasks.text, "her request is on her requests page")
+        other = self.env.ref("erp_crm.project_task_demo_service_leak")
+        self.assertNotIn(other.name, tasks.text, "another customer's request is not")
+        self.assertEqual(self.url_open(f"/my/tasks/{request.id}").status_code, 200)
+
+    def test_demo_robot_deadlines_fall_in_working_hours(self):
+        """Issue 20, item 18: the demo dates its entries back; the open robot activities' deadlines are counted
+        from those entries in working time, so none falls at night or on a weekend."""
+        activities = self.env["mail.activity"].search([("robot_run_id", "!=", False)])
+        self.assertGreaterEqual(len(activities), 10)
+        company = self.env.ref("erp_crm.res_company_demo_fensterbau")
+        for activity in activities:
+            calendar = activity.user_id.resource_calendar_id or company.resource_calendar_id
+            when = pytz.utc.localize(activity.deadline_at)
+            intervals = calendar._work_intervals_batch(when - timedelta(minutes=1), when + timedelta(minutes=1))[False]
+            local = when.astimezone(pytz.timezone(calendar.tz))
+            with self.subTest(activity=activity.summary, deal=activity.res_name, deadline=str(local)):
+                self.assertTrue(list(intervals), "due within the assignee's working hours")
+
+    def test_demo_reports_have_content(self):
+        """Issue 20, item 18: every report has plausible content: the migration report compares the ranking with
+        last month's snapshot, the KPI report feeds the sales targets, the segments hold customers."""
+        company = self.env.ref("erp_crm.res_company_demo_fensterbau")
+        snapshots = self.env["res.partner.ranking.snapshot"].search([("company_id", "=", company.id)])
+        self.assertGreaterEqual(len(snapshots), 10, "last month's ranking is kept")
+        migration = self.env["res.partner.ranking.migration"].search(
+            [("company_id", "=", company.id), ("from_class", "!=", "none")]
+        )
+        self.assertGreaterEqual(len(migration), 10, "customers compared with last month")
+        self.assertTrue(migration.filtered("segment_changed"), "some customers moved segment since last month")
+        self.assertTrue(self.env["sale.kpi.report"].search_count([("company_id", "=", company.id)]))
+        anna = self.env.ref("erp_crm.sale_target_demo_anna_month")
+        self.assertGreater(anna.call_count, 0, "Anna's calls this month count towards her target")
+        self.assertGreater(anna.won_count, 0)
+        team = self.env.ref("erp_crm.sale_target_demo_team_quarter")
+        self.assertGreaterEqual(team.won_count, 3, "the team's deals won this quarter")
+        self.assertTrue(0 < team.won_amount_progress < 100)
+        segments = self.env["res.partner.segment"].search([("company_id", "=", company.id)])
+        self.assertEqual(len(segments), 3)
+        for segment in segments:
+            with self.subTest(segment=segment.name):
+                self.assertGreater(segment.partner_count, 0)
