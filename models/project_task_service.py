@@ -132,6 +132,29 @@ class ProjectTask(models.Model):
                     )
                 )
 
+    @api.constrains("project_id", "service_order_id", "partner_id")
+    def _check_service_desk_company(self):
+        """A service desk belongs to a company and serves that company's customers only: a request about a deal of
+        another company, or for a customer kept by another company, is refused (a shared desk serves all)."""
+        # sudo: the desk's, deal's and customer's companies are compared whoever writes the request.
+        for task in self.sudo().filtered(lambda task: task.is_service_request and task.project_id.company_id):
+            desk_company = task.project_id.company_id
+            deal_company = task.service_order_id.company_id
+            customer_company = task.partner_id.company_id
+            other = deal_company if deal_company and deal_company != desk_company else customer_company
+            if other and other != desk_company:
+                raise ValidationError(
+                    self.env._(
+                        "Project: the service desk %(desk)s serves the customers of %(desk_company)s; the request "
+                        "%(task)s is for %(other_company)s (its deal or customer). Open it in a service desk of "
+                        "%(other_company)s.",
+                        desk=task.project_id.name,
+                        desk_company=desk_company.name,
+                        task=task.name,
+                        other_company=other.name,
+                    )
+                )
+
     # ------------------------------------------------------------
     # ORM
     # ------------------------------------------------------------

@@ -66,6 +66,15 @@ class SaleFunnel(models.Model):
     )
     deal_count = fields.Integer(string="Open Deals", compute="_compute_deal_count")
     color = fields.Integer()
+    service_desk_id = fields.Many2one(
+        "project.project",
+        string="Service Desk",
+        index="btree_not_null",
+        ondelete="set null",
+        domain="[('is_service_desk', '=', True), ('company_id', 'in', [company_id, False])]",
+        help="Where service requests about this funnel's deals go (the deal's button, the customer portal). Empty: "
+        "the first service desk of the deal's company.",
+    )
 
     _escalation_not_negative = models.Constraint(
         "CHECK(escalation_minutes >= 0)", "The escalation grace cannot be negative."
@@ -112,6 +121,33 @@ class SaleFunnel(models.Model):
                         "Appointments With: the role “%(role)s” belongs to another funnel than “%(funnel)s”.",
                         role=funnel.appointment_role_id.name,
                         funnel=funnel.name,
+                    )
+                )
+    @api.constrains("service_desk_id", "company_id")
+    def _check_service_desk(self):
+        """The funnel's desk is a service desk of the funnel's company (or shared by all companies): a desk of
+        another company would take requests of customers it does not serve."""
+        for funnel in self.filtered("service_desk_id"):
+            # sudo: the desk's flag and company are compared whoever saves the funnel (they may not see the desk).
+            desk = funnel.service_desk_id.sudo()
+            if not desk.is_service_desk:
+                raise ValidationError(
+                    self.env._(
+                        "Service Desk: %(desk)s is not a service desk; tick Service Desk in the project's settings "
+                        "or choose another desk for the funnel %(funnel)s.",
+                        desk=desk.display_name,
+                        funnel=funnel.name,
+                    )
+                )
+            if desk.company_id and desk.company_id != funnel.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "Service Desk: %(desk)s belongs to %(desk_company)s; the funnel %(funnel)s may only send "
+                        "requests to a desk of %(company)s.",
+                        desk=desk.display_name,
+                        desk_company=desk.company_id.name,
+                        funnel=funnel.name,
+                        company=funnel.company_id.name or self.env._("every company (a shared desk)"),
                     )
                 )
 

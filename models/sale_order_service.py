@@ -25,11 +25,15 @@ class SaleOrder(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("erp_crm.project_task_action_service")
         action["domain"] = [("service_order_id", "=", self.id)]
-        action["context"] = {"default_service_order_id": self.id, "default_partner_id": self.partner_id.id}
+        action["context"] = {
+            "default_service_order_id": self.id,
+            "default_partner_id": self.partner_id.id,
+            "default_project_id": self._erp_crm_service_desk().id,
+        }
         return action
 
     def action_open_service_request(self):
-        """A new service request about this deal, in the first service desk of the deal's company."""
+        """A new service request about this deal, in the desk of the deal's funnel (see _erp_crm_service_desk)."""
         self.ensure_one()
         project = self._erp_crm_service_desk()
         if not project:
@@ -48,10 +52,17 @@ class SaleOrder(models.Model):
         }
 
     def _erp_crm_service_desk(self):
-        """The service desk where requests about this deal go: the first of the deal's company (or shared)."""
+        """The service desk where requests about this deal go (the deal's button, the customer portal): the desk
+        its funnel names, else the first desk of the deal's company (or a shared one). Never a desk of another
+        company: a funnel shared by all companies names a shared desk only (``sale.funnel._check_service_desk``)."""
         self.ensure_one()
+        companies = [self.company_id.id, False]
+        # sudo: the funnel's desk is read for whoever opens the request (a portal customer may not read funnels).
+        desk = self.sudo().funnel_id.service_desk_id
+        if desk.is_service_desk and desk.company_id.id in companies:
+            return desk.with_env(self.env)
         return self.env["project.project"].search(
-            [("is_service_desk", "=", True), ("company_id", "in", [self.company_id.id, False])], limit=1
+            [("is_service_desk", "=", True), ("company_id", "in", companies)], limit=1
         )
 
     def _erp_crm_portal_may_open_request(self, user, access_token=None):
