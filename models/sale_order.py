@@ -641,6 +641,7 @@ class SaleOrder(models.Model):
             subtype_xmlid="mail.mt_note",
         )
 
+    @api.readonly
     def action_open_dry_run(self):
         self.ensure_one()
         return {
@@ -723,6 +724,7 @@ class SaleOrder(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
+    @api.readonly
     @api.model
     def action_open_deals(self):
         """Open the pipeline on one funnel: the one in context, else the user's team's funnel."""
