@@ -673,7 +673,8 @@ def main():
     finally:
         for node in nodes:
             node.stop()
-    print_report(report)
+    if not print_report(report):
+        sys.exit(1)
 
 
 def print_errors(report):
@@ -725,6 +726,12 @@ def print_report(report):
             f"{back['standby_statements']} statements on the standby"
         )
     print_errors(report)
+    correct = served == len(report["readonly"]) and not any(f[3] or f[4] for f in report["faults"])
+    if correct:
+        print("  OK: 0 duplicated and 0 lost in every fault, every read-only call served by the standby")
+    else:
+        print("  FAILED: a fault duplicated or lost work, or a read-only call missed the standby (see above)")
+    return correct
 
 
 if __name__ == "__main__":
