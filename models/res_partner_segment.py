@@ -130,6 +130,7 @@ class ResPartnerSegment(models.Model):
         domain.validate(Partner)
         return Partner.search_count(domain) if count else Partner.search(domain)
 
+    @api.readonly
     def action_open_partners(self):
         self.ensure_one()
         return {

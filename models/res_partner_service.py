@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -24,6 +24,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.service_request_count = by_company.get(partner.commercial_partner_id.id, 0)
 
+    @api.readonly
     def action_view_service_requests(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("erp_crm.project_task_action_service")

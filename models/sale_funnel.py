@@ -158,10 +158,12 @@ class SaleFunnel(models.Model):
                 vals["name"] = self.env._("%s (copy)", funnel.name)
         return vals_list
 
+    @api.readonly
     def action_open_deals(self):
         self.ensure_one()
         return self.env["sale.order"].with_context(erp_crm_funnel_id=self.id).action_open_deals()
 
+    @api.readonly
     def action_open_robot_board(self):
         """The funnel's stages as columns with their robots, editable in place."""
         self.ensure_one()

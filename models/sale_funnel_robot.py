@@ -570,6 +570,7 @@ class SaleFunnelRobot(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
+    @api.readonly
     def action_open_copy_wizard(self):
         return {
             "name": self.env._("Copy Robots"),

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class SaleLostReason(models.Model):
@@ -19,6 +19,7 @@ class SaleLostReason(models.Model):
         for reason in self:
             reason.deal_count = counts.get(reason, 0)
 
+    @api.readonly
     def action_open_lost_deals(self):
         self.ensure_one()
         return {

@@ -642,6 +642,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return "sale.order", self.id, self.display_name, f"{self.stage_id.name}, {self.stage_age_display}"
 
+    @api.readonly
     def action_open_dry_run(self):
         self.ensure_one()
         return {
@@ -724,6 +725,7 @@ class SaleOrder(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
+    @api.readonly
     @api.model
     def action_open_deals(self):
         """Open the pipeline on one funnel: the one in context, else the user's team's funnel."""

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 from odoo.exceptions import ValidationError
 
 
@@ -11,6 +11,7 @@ class SaleOrder(models.Model):
     # THE ACCOUNTANT
     # ------------------------------------------------------------
 
+    @api.readonly
     def action_open_deal_invoice_wizard(self):
         """The deal's "Invoice" button: down payment (% or fixed) or regular invoice, through Odoo's wizard."""
         self.ensure_one()
@@ -24,6 +25,7 @@ class SaleOrder(models.Model):
         }
         return action
 
+    @api.readonly
     def action_view_deal_payments(self):
         self.ensure_one()
         payments = self._get_deal_payments()

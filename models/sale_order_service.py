@@ -21,6 +21,7 @@ class SaleOrder(models.Model):
         for order in self:
             order.service_request_count = counts.get(order, 0)
 
+    @api.readonly
     def action_view_service_requests(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("erp_crm.project_task_action_service")
@@ -32,6 +33,7 @@ class SaleOrder(models.Model):
         }
         return action
 
+    @api.readonly
     def action_open_service_request(self):
         """A new service request about this deal, in the desk of the deal's funnel (see _erp_crm_service_desk)."""
         self.ensure_one()

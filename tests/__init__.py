@@ -65,3 +65,4 @@ from . import test_service_priority_ranking
 from . import test_appointment_event
 from . import test_story_tour
 from . import test_service_desk
+from . import test_rpc_readonly
