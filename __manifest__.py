@@ -31,6 +31,7 @@
         "data/mail_template_data.xml",
         "reports/sale_order_reports.xml",
         "reports/sale_order_templates.xml",
+        "wizard/sale_funnel_setup_views.xml",
         "views/sale_funnel_views.xml",
         "views/sale_funnel_robot_views.xml",
         "views/mail_activity_views.xml",
@@ -85,6 +86,11 @@
         # Service requests (issue 12): analysis by customer class, opening a request from the portal order page
         "reports/project_service_report_views.xml",
         "views/sale_order_portal_service_templates.xml",
+        # A new line of business (issue 23): templates as data, and the assistant that makes a funnel of one
+        "data/sale_funnel_template_heat_pump_data.xml",
+        "data/sale_funnel_template_windows_data.xml",
+        "data/sale_funnel_template_furniture_data.xml",
+        "data/sale_funnel_template_maintenance_data.xml",
     ],
     "demo": [
         "data/res_company_demo.xml",

@@ -58,3 +58,10 @@ from . import project_task_robot
 from . import res_users
 from . import spreadsheet_dashboard
 from . import sale_order_handover
+from . import sale_funnel_template
+from . import sale_funnel_template_role
+from . import sale_funnel_template_stage
+from . import sale_funnel_template_task_stage
+from . import sale_funnel_template_robot
+from . import sale_funnel_template_sla
+from . import sale_funnel_checklist

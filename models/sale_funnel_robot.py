@@ -464,6 +464,14 @@ class SaleFunnelRobot(models.Model):
                     )
                 )
 
+    @api.onchange("name", "kind")
+    def _onchange_name_summary(self):
+        """Quick create: the robot's name is the activity's summary (or the task's title) until one is typed,
+        so that a quick-created call-back is not titled by its activity type alone."""
+        for robot in self:
+            if robot.kind in ("activity", "task", "notify") and robot.name and not robot.summary:
+                robot.summary = robot.name
+
     # ------------------------------------------------------------
     # ORM: what the saving user may put in a robot
     # ------------------------------------------------------------

@@ -733,6 +733,9 @@ class SaleOrder(models.Model):
         Funnel = self.env["sale.funnel"]
         funnel = Funnel.browse(self.env.context.get("erp_crm_funnel_id")).exists()
         funnel = funnel or Funnel._get_default_funnel(self.env.user.sale_team_id)
+        if not funnel and self.env.user.has_group("erp_crm.erp_crm_group_manager"):
+            # No funnel at all yet: the manager starts with the New Line of Business assistant.
+            return self.env["ir.actions.act_window"]._for_xml_id("erp_crm.sale_funnel_setup_action")
         action["context"] = {"search_default_filter_pipeline": 1}
         if funnel:
             action["context"].update(searchpanel_default_funnel_id=funnel.id, default_funnel_id=funnel.id)

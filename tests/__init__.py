@@ -66,3 +66,4 @@ from . import test_appointment_event
 from . import test_story_tour
 from . import test_service_desk
 from . import test_rpc_readonly
+from . import test_funnel_setup

@@ -56,6 +56,14 @@ sale.intake.throttle           ----  ----  ----  ----  ----  ----  ----  ----  -
 sale.order.lost                ----  ----  ----  crw-  crw-  crw-  crw-  crw-  crw-  ----  ----  ----  crw-
 sale.order.dry.run             ----  ----  ----  crw-  crw-  crw-  crw-  crw-  crw-  ----  ----  ----  crw-
 sale.funnel.robot.copy         ----  ----  ----  ----  ----  ----  ----  ----  crw-  ----  ----  ----  ----
+sale.funnel.template           ----  ----  ----  ----  ----  ----  ----  ----  -r--  ----  ----  ----  ----
+sale.funnel.template.role      ----  ----  ----  ----  ----  ----  ----  ----  -r--  ----  ----  ----  ----
+sale.funnel.template.stage     ----  ----  ----  ----  ----  ----  ----  ----  -r--  ----  ----  ----  ----
+sale.funnel.template.task.stage ----  ----  ----  ----  ----  ----  ----  ----  -r--  ----  ----  ----  ----
+sale.funnel.template.robot     ----  ----  ----  ----  ----  ----  ----  ----  -r--  ----  ----  ----  ----
+sale.funnel.template.sla       ----  ----  ----  ----  ----  ----  ----  ----  -r--  ----  ----  ----  ----
+sale.funnel.setup              ----  ----  ----  ----  ----  ----  ----  ----  crw-  ----  ----  ----  ----
+sale.funnel.setup.role         ----  ----  ----  ----  ----  ----  ----  ----  crw-  ----  ----  ----  ----
 sale.order                     ----  -r--  ----  crw-  crw-  crwu  crw-  crw-  crwu  -rw-  -r--  -r--  crw-
 project.task                   ----  -r--  crwu  crwu  crwu  crwu  crwu  crwu  crwu  crwu  crwu  crwu  crwu
 """
