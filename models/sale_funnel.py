@@ -123,6 +123,7 @@ class SaleFunnel(models.Model):
                         funnel=funnel.name,
                     )
                 )
+
     @api.constrains("service_desk_id", "company_id")
     def _check_service_desk(self):
         """The funnel's desk is a service desk of the funnel's company (or shared by all companies): a desk of

@@ -81,7 +81,14 @@ class SaleFunnelTemplate(models.Model):
         self.ensure_one()
         projects, task_stages = self._create_projects()
         funnel = self.env["sale.funnel"].create(
-            {"name": name, "user_id": self.env.uid, "stage_ids": [Command.clear()], "color": 4}
+            {
+                "name": name,
+                "user_id": self.env.uid,
+                "stage_ids": [Command.clear()],
+                "color": 4,
+                # requests about this line's deals go to its own desk, not the company's first one
+                "service_desk_id": projects["desk"].id if "desk" in projects else False,
+            }
         )
         roles = self._create_roles(funnel, role_users)
         stages = self._create_stages(funnel)
@@ -163,7 +170,6 @@ class SaleFunnelTemplate(models.Model):
                 ]
             )
             self._copy_translations(zip(self.sla_ids, slas, strict=True), ["name"])
-            # TODO(service_desk_id): funnel.service_desk_id = projects["desk"] (the field comes with another branch)
         return projects, task_stages
 
     def _create_roles(self, funnel, role_users):

@@ -97,6 +97,7 @@ class TestFunnelSetup(ErpCrmCommon):
             [("name", "=", "Heat pump service"), ("create_uid", "=", self.owner.id)]
         )
         self.assertTrue(desk.is_service_desk)
+        self.assertEqual(funnel.service_desk_id, desk, "the line's requests go to its own desk")
         self.assertEqual(desk.type_ids.mapped("name"), ["New", "In Progress", "Waiting for Customer", "Solved"])
         self.assertEqual(len(desk.sla_policy_ids), 6)
         self.assertEqual(
