@@ -50,6 +50,7 @@ class SaleOrder(models.Model):
             names = [name for name in names if name in wanted]
         return tuple(name for name in names if name in self._fields)
 
+    @api.readonly
     def get_stage_gate_dialog(self, stage_id):
         """What the web client needs to ask for the fields stage ``stage_id`` requires and this deal lacks before
         a move (drag and drop, status bar): False when nothing is missing, else the gate dialog's form, post-processed
@@ -67,6 +68,7 @@ class SaleOrder(models.Model):
         )
         return {"fields": missing, "arch": result["views"]["form"]["arch"], "models": result["models"]}
 
+    @api.readonly
     def get_stage_gate_missing_fields(self, stage_id):
         """Names of the fields the stage ``stage_id`` asks for that this deal lacks and the user may fill in.
 

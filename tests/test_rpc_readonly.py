@@ -23,6 +23,8 @@ READ_ONLY = {
     ("sale.funnel", "action_open_deals"),
     ("sale.funnel", "action_open_robot_board"),
     ("sale.order", "action_open_deals"),
+    ("sale.order", "get_stage_gate_dialog"),  # the stage gate dialog's form, before a move
+    ("sale.order", "get_stage_gate_missing_fields"),
     ("sale.order", "action_open_dry_run"),  # opens the dry-run wizard; the wizard's own record is a write
     ("sale.order", "action_open_deal_invoice_wizard"),
     ("sale.order", "action_open_service_request"),
@@ -38,6 +40,7 @@ READ_ONLY = {
 WRITE_METHODS = {"create", "write", "unlink", "copy_data", "message_post", "message_new"}
 # Read/write on purpose, per model: what they change.
 WRITE = {
+    ("sale.funnel.setup", "action_create"): "creates the funnel of a line of business and all it holds",
     ("mrp.production", "button_mark_done"): "tells the deal that production is done (a stage move)",
     ("res.config.settings", "action_erp_crm_recompute_ranking"): "recomputes and stores the customer ranking",
     ("res.partner.ranking", "action_recompute"): "recomputes and stores the customer ranking",
