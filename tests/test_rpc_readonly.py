@@ -119,6 +119,10 @@ class TestRpcReadonly(TransactionCase):
             "res.partner.segment": self.env["res.partner.segment"].search([], limit=1),
             "sale.funnel.robot": self.env["sale.funnel.robot"].search([], limit=1),
         }
+        # a stage asking for the appointment: the gate dialog's form is built on the read-only transaction too
+        gate_stage = (deal.funnel_id.stage_ids - deal.stage_id).filtered(lambda stage: stage.kind == "open")[:1]
+        gate_stage.gate_field_ids = self.env["ir.model.fields"]._get("sale.order", "appointment_at")
+        with_stage = {"get_stage_gate_dialog", "get_stage_gate_missing_fields"}
         self.env.flush_all()
         self.env.cr.execute("SET TRANSACTION READ ONLY")
         called = []
@@ -127,11 +131,18 @@ class TestRpcReadonly(TransactionCase):
                 continue
             if (model, method) == ("sale.order", "action_open_service_request") and not deal._erp_crm_service_desk():
                 continue
+            if method in with_stage:
+                result = getattr(records[model], method)(gate_stage.id)
+                self.env.flush_all()
+                self.assertTrue(result, f"{model}.{method} asks for the appointment")
+                called.append((model, method))
+                continue
             result = getattr(records[model], method)()
             self.env.flush_all()  # a pending write would fail here, on the read-only transaction
             self.assertEqual(result.get("type"), "ir.actions.act_window", f"{model}.{method} opens a window")
             called.append((model, method))
         self.assertIn(("sale.order", "action_open_deals"), called)
+        self.assertIn(("sale.order", "get_stage_gate_dialog"), called)
 
     def test_every_route_is_marked_on_purpose(self):
         """The addon's controllers: a route that writes (a request, a deal from a form) is read/write on purpose."""
