@@ -1,9 +1,10 @@
 import base64
 import json
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
 from .test_analytics import AnalyticsCommon
+from .tour_common import TourCase
 
 
 @tagged("erp_crm")
@@ -59,7 +60,7 @@ class TestDealsDashboard(AnalyticsCommon):
 
 
 @tagged("post_install", "-at_install", "erp_crm")
-class TestDealsDashboardTour(HttpCase):
+class TestDealsDashboardTour(TourCase):
     def test_deals_dashboard_opens(self):
         self.start_tour(
             "/odoo/action-spreadsheet_dashboard.ir_actions_dashboard_action",

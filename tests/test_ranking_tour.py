@@ -2,11 +2,13 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.fields import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
+
+from .tour_common import TourCase
 
 
 @tagged("post_install", "-at_install", "erp_crm")
-class TestRankingTour(HttpCase):
+class TestRankingTour(TourCase):
     def test_pareto_report_and_class_filter(self):
         """A salesperson opens the Pareto curve, then filters the customers by class (real Chromium)."""
         new_test_user(self.env, login="erp_crm_tour_ranking", groups="erp_crm.erp_crm_group_user", name="Rita Rank")

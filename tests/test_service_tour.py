@@ -1,9 +1,11 @@
 from odoo.fields import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
+
+from .tour_common import TourCase
 
 
 @tagged("post_install", "-at_install", "erp_crm")
-class TestServiceTour(HttpCase):
+class TestServiceTour(TourCase):
     def test_move_a_request_on_the_service_kanban(self):
         user = new_test_user(
             self.env, login="erp_crm_tour_tech", groups="project.group_project_user", name="Tom Technician"

@@ -2,13 +2,14 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.fields import Command
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import funnel_stage_commands
+from .tour_common import TourCase
 
 
 @tagged("post_install", "-at_install", "erp_crm", "erp_crm_story")
-class TestWholeStoryTour(HttpCase):
+class TestWholeStoryTour(TourCase):
     """Issue 20, "Done when": the whole story in Chromium, as the people who do each step, each with their own login
     (one tour per person, ``static/tests/tours/erp_crm_story_tour.js``): visitor web form → salesperson → surveyor →
     accountant (down payment) → workshop (a consumption difference: Odoo's consumption warning) → installer →
@@ -147,13 +148,6 @@ class TestWholeStoryTour(HttpCase):
         )
         activity_robot(final, "Accountant", "Make the final invoice")
         cls.funnel.action_generate_intake_token()
-        # The first page of each person would build the asset bundles in a request, inside the test transaction
-        # (shared by every request of the browser): on a busy machine the others wait past the test cursor's lock
-        # timeout. Built here once, before any tour.
-        for name in ("web.assets_web", "web.assets_frontend"):
-            bundle = env["ir.qweb"]._get_asset_bundle(name)
-            bundle.js()
-            bundle.css()
 
     def _next_activity(self, deal):
         """The open activities of the deal: {summary: assignee}."""

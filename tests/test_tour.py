@@ -2,13 +2,14 @@ from datetime import datetime, timedelta
 
 from odoo import fields
 from odoo.fields import Command
-from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
+from odoo.tests import freeze_time, new_test_user, tagged
 
 from .common import funnel_stage_commands
+from .tour_common import TourCase
 
 
 @tagged("post_install", "-at_install", "erp_crm")
-class TestDealTour(HttpCase):
+class TestDealTour(TourCase):
     def test_drag_deal_to_next_stage(self):
         stages = funnel_stage_commands(
             ("First call", "open"), ("Measurement", "open"), ("Won", "won"), ("Lost", "lost")
@@ -72,7 +73,7 @@ class TestDealTour(HttpCase):
 
 
 @tagged("post_install", "-at_install", "erp_crm")
-class TestFunnelChartTour(HttpCase):
+class TestFunnelChartTour(TourCase):
     def test_funnel_chart(self):
         stages = funnel_stage_commands(
             ("First call", "open"), ("Measurement", "open"), ("Won", "won"), ("Lost", "lost")
@@ -94,7 +95,7 @@ class TestFunnelChartTour(HttpCase):
         )
 
 
-class PipelineTourCommon(HttpCase):
+class PipelineTourCommon(TourCase):
     """A window funnel with a deal of a salesperson, and an empty funnel (its only open stage "Doors: new")."""
 
     @classmethod
