@@ -70,6 +70,9 @@ class TestDealTour(TourCase):
         robot = self.env["sale.funnel.robot"].search([("name", "=", "Measure on site")])
         self.assertEqual(robot.stage_id.name, "Measurement")
         self.assertEqual((robot.kind, robot.deadline_amount), ("activity", 4))
+        # The quick create asked the activity type; the summary is the robot's name (issue 23).
+        self.assertEqual(robot.activity_type_id, self.env.ref("mail.mail_activity_data_meeting"))
+        self.assertEqual(robot.summary, "Measure on site")
 
 
 @tagged("post_install", "-at_install", "erp_crm")
@@ -212,3 +215,19 @@ class TestActivityDeadlineTour(PipelineTourCommon):
             deadline_at=now - timedelta(minutes=9),
         )
         self.start_tour("/odoo/deals", "erp_crm_activity_deadline_tour", login="erp_crm_tour_sales")
+
+
+@tagged("post_install", "-at_install", "erp_crm")
+class TestFunnelSetupTour(HttpCase):
+    def test_new_line_of_business_from_a_template(self):
+        owner = new_test_user(
+            self.env,
+            login="erp_crm_tour_owner",
+            groups="erp_crm.erp_crm_group_manager,project.group_project_manager",
+            name="Olga Owner",
+        )
+        self.start_tour("/odoo/action-erp_crm.sale_funnel_action", "erp_crm_funnel_setup_tour", login=owner.login)
+        funnel = self.env["sale.funnel"].search([("name", "=", "Heat pumps North")])
+        self.assertEqual(funnel.create_uid, owner)
+        self.assertEqual(funnel.role_ids.filtered(lambda r: r.name == "Installer").user_id, owner)
+        self.assertEqual(funnel.robot_ids.filtered(lambda r: r.kind == "down_payment").down_payment_percent, 35)

@@ -105,6 +105,7 @@ class SaleFunnelSetup(models.TransientModel):
                 "message": "\n".join(f"• {item}" for item in checklist),
                 "type": "info",
                 "sticky": True,
+                "className": "o_erp_crm_setup_checklist",
                 "next": board,
             },
         }

@@ -40,6 +40,15 @@ registry.category("web_tour.tours").add("erp_crm_robot_board_tour", {
             run: "edit Measure on site",
         },
         {
+            trigger: ".o_kanban_quick_create .o_field_widget[name=activity_type_id] input",
+            content: "The quick create asks the activity type (issue 23)",
+            run: "edit Meeting",
+        },
+        {
+            trigger: ".ui-autocomplete a.dropdown-item:contains('Meeting')",
+            run: "click",
+        },
+        {
             trigger: ".o_kanban_quick_create .o_field_widget[name=deadline_amount] input",
             content: "Due after 4 hours of working time",
             run: "edit 4",
