@@ -209,7 +209,9 @@ def user_loop(urls, db, user, plan, deadline, queue, index):
         while time.monotonic() < deadline:
             key = FUNNELS[turn % 2]  # robots inside the move, then background robots
             deal = user["deals"][key][(turn // 2) % len(user["deals"][key])]
-            stage = plan["stages"][key][1 if (turn // (2 * len(user["deals"][key]))) % 2 == 0 else 0]
+            # always the other stage than the deal's: every move changes its stage (one history row each)
+            offer, quote = plan["stages"][key]
+            stage = offer if plan["current"].get(deal) == quote else quote
             domain = [["funnel_id", "=", plan[key]]]
             for name, model, method, args, kwargs in (
                 ("kanban read", "sale.order", "web_search_read", [domain], {"specification": KANBAN_SPEC, "limit": 80}),
@@ -225,6 +227,7 @@ def user_loop(urls, db, user, plan, deadline, queue, index):
                 samples.append((name, time.perf_counter() - start))
                 if name == "move":
                     moves.append((deal, stage))
+                    plan["current"][deal] = stage
                 time.sleep(THINK)
             turn += 1
     finally:
@@ -232,7 +235,9 @@ def user_loop(urls, db, user, plan, deadline, queue, index):
 
 
 def run_users(urls, db, plan, seconds, during=None):
-    """All users at once for ``seconds``; ``during(elapsed_fraction)`` is called in the meantime (a fault)."""
+    """All users at once for ``seconds``; ``during()`` is called in the meantime (a fault). Each user starts from the
+    stages its deals are in now (``plan["current"]``, read on the primary)."""
+    plan["current"] = {deal: stage for deal, (_count, stage) in history_counts(plan["all_deals"]).items()}
     context = multiprocessing.get_context("fork")
     queue = context.Queue()
     start = time.monotonic()
@@ -547,7 +552,7 @@ def main():
     primary_port = int(config["db_port"])
     with admin_env(commit=True) as env:
         plan = prepare(env)
-    all_deals = [d for u in plan["users"] for key in FUNNELS for d in u["deals"][key]]
+    all_deals = plan["all_deals"] = [d for u in plan["users"] for key in FUNNELS for d in u["deals"][key]]
     move_funnels = [plan["robots"], plan["background"]]
     http_a, http_b, cron = Node("http1", True), Node("http2", True), Node("cron", False)
     nodes = [http_a, http_b, cron]
