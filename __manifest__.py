@@ -1,6 +1,6 @@
 {
     "name": "ERP CRM",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/CRM",
     "summary": "Funnels, stages and automation on sale orders, wired into the ERP",
     "author": "erp_crm",
