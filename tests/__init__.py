@@ -62,4 +62,5 @@ from . import test_robot_handoff
 from . import test_deals_dashboard_layout
 from . import test_portal_handoff
 from . import test_service_priority_ranking
+from . import test_german_screens
 from . import test_german_accounting
