@@ -113,6 +113,11 @@
         "web.assets_backend": [
             "erp_crm/static/src/**/*",
             ("remove", "erp_crm/static/src/activity_view/**/*"),
+            ("remove", "erp_crm/static/src/spreadsheet/**/*"),
+        ],
+        # Dashboards are loaded lazily, with Odoo's spreadsheet.
+        "spreadsheet.o_spreadsheet": [
+            "erp_crm/static/src/spreadsheet/**/*",
         ],
         # The activity view is loaded lazily, with mail's own activity view.
         "web.assets_backend_lazy": [

@@ -4,6 +4,7 @@ from odoo import models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval, time
 
 
 class SaleFunnelRobot(models.Model):
@@ -152,7 +153,15 @@ class SaleFunnelRobot(models.Model):
         }
 
     def _attach_pdf(self, order, content):
-        name = f"{self.report_id.name} - {order.name}.pdf"
+        """The PDF is named as Odoo names the report's download (its ``print_report_name``), in the customer's
+        language, else “<report> - <record>”."""
+        report = self.report_id
+        if report.print_report_name:
+            name = safe_eval(report.print_report_name, {"object": order, "time": time})
+        else:
+            lang = order.partner_id.lang if "partner_id" in order else None
+            name = f"{report.with_context(lang=lang or self.env.lang).name} - {order.display_name}"
+        name = f"{name}.pdf"
         return self.env["ir.attachment"].create(
             {"name": name, "raw": content, "res_model": order._name, "res_id": order.id, "mimetype": "application/pdf"}
         )

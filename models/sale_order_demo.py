@@ -142,9 +142,12 @@ class SaleOrder(models.Model):
         return moment if moment == moment.replace(minute=0) else moment.replace(minute=0) + timedelta(hours=1)
 
     def _erp_crm_demo_finish_activities(self):
-        """The work of the stage is done: its open activities are marked done by their assignees."""
+        """The work of the stage is done: its open activities are marked done by their assignees, who write their
+        feedback in their own language."""
         for activity in self.activity_ids:
-            activity.with_user(activity.user_id or self.env.user).action_feedback(feedback=self.env._("Done."))
+            user = activity.user_id or self.env.user
+            assignee = activity.with_user(user).with_context(lang=user.lang or self.env.lang)
+            assignee.action_feedback(feedback=assignee.env._("Done."))
 
     def _erp_crm_demo_pay_down_payment(self):
         """The customer pays the down-payment invoice; the accountant registers the payment."""

@@ -1,11 +1,13 @@
 from odoo import models
 from odoo.exceptions import UserError
+from odoo.tools import is_html_empty
 
 from ..tools import format_percent
 
 
 class SaleOrder(models.Model):
-    """What the deal's screens and documents need: the Won button, the amounts of the payment request."""
+    """What the deal's screens and documents need: the Won button, the documents' file names in the customer's
+    language, the amounts of the payment request."""
 
     _inherit = "sale.order"
 
@@ -26,6 +28,31 @@ class SaleOrder(models.Model):
                 )
             deals._move_to_stage(won_stage)
         return True
+
+    # ------------------------------------------------------------
+    # DOCUMENTS
+    # ------------------------------------------------------------
+
+    def _get_report_base_filename(self):
+        """Odoo's quotation PDF downloaded from the portal is named in the customer's language, as it is printed."""
+        self.ensure_one()
+        env = self._erp_crm_customer_env()
+        kind = env._("Quotation") if self.state in ("draft", "sent", "cancel") else env._("Sales Order")
+        return f"{kind} {self.name}"
+
+    def _erp_crm_customer_env(self):
+        """The environment in the customer's language, in which their documents are printed."""
+        return self.with_context(lang=self.partner_id.lang or self.env.lang).env
+
+    def _erp_crm_report_filename(self, document):
+        """The file name (without extension) of the offer or the payment request of this deal, in the customer's
+        language: the reports' ``print_report_name``, so the PDF attached to an email, printed or downloaded is
+        named as the customer reads it (“Angebot - S00012”)."""
+        self.ensure_one()
+        env = self._erp_crm_customer_env()
+        if document == "payment_request":
+            return env._("Payment request - %(order)s", order=self.name)
+        return env._("Offer - %(order)s", order=self.name)
 
     # ------------------------------------------------------------
     # THE PAYMENT REQUEST
@@ -123,8 +150,21 @@ class SaleOrder(models.Model):
                     if rates
                     else group["group_name"]
                 )
+                # A tax-free line says why, by its tax's label on invoices (l10n_de: "steuerfreie innergem.
+                # Lieferung" for an EU business customer with a VAT ID).
+                exempt = sorted({tax.invoice_label for tax in group_taxes if not tax.amount and tax.invoice_label})
+                if rates == [0.0] and exempt:
+                    label = f"{label} ({', '.join(exempt)})"
                 rows.append((label, group["tax_amount_currency"]))
         return rows
+
+    def _erp_crm_legal_notes(self):
+        """The legal notes Odoo prints on the invoice for this order's fiscal position and taxes (the position's
+        note, the taxes' legal notes), for the offer and the payment request to state them as well."""
+        self.ensure_one()
+        # sudo: fiscal positions and taxes are accounting configuration; only their printed notes are read.
+        notes = [self.fiscal_position_id.sudo().note, *self.order_line.tax_ids.sudo().mapped("invoice_legal_notes")]
+        return [note for note in dict.fromkeys(notes) if not is_html_empty(note)]
 
     def _erp_crm_down_payment_percent(self):
         """Share asked by the down-payment robot of the deal's stage, else of its funnel (0 when none)."""

@@ -67,3 +67,5 @@ from . import test_story_tour
 from . import test_service_desk
 from . import test_rpc_readonly
 from . import test_funnel_setup
+from . import test_german_screens
+from . import test_german_accounting

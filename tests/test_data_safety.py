@@ -1,6 +1,7 @@
 """Data safety: upgrade in place from the previous release, update, uninstall (scripts/data_safety.py, on a
 throw-away database of its own, a few minutes), and the demo loaded twice (in this database, rolled back)."""
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -10,6 +11,10 @@ from odoo.modules.module import get_manifest, get_module_path
 from odoo.tests import TransactionCase, freeze_time, tagged
 from odoo.tools import SQL, config
 from odoo.tools.convert import convert_file
+from odoo.tools.misc import file_path
+from odoo.tools.translate import TranslationImporter
+
+from odoo.addons.erp_crm.tools.migration import load_data_records
 
 SCRIPT_TIMEOUT = 1800  # seconds: the script's four Odoo processes, on a busy machine
 
@@ -77,3 +82,101 @@ class TestDemoTwice(TransactionCase):
         self.assertGreater(first["sale_order"], 0)
         self._load_demo("update")
         self.assertEqual(self._counts(), first)
+
+
+@tagged("erp_crm", "erp_crm_data_safety")
+class TestTemplateMigration(TransactionCase):
+    """19.0.1.3.0's migration brings the shipped email templates (noupdate) to this release's text and German
+    translation, only where the database still holds them as the previous release shipped them."""
+
+    XMLID = "mail_template_payment_request"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("de_DE")
+        cls.template = cls.env.ref(f"erp_crm.{cls.XMLID}")
+        cls.migration_dir = os.path.dirname(file_path("erp_crm/migrations/19.0.1.3.0/post-migrate.py"))
+
+    def _migrate(self):
+        spec = importlib.util.spec_from_file_location(
+            "erp_crm_post_migrate_19_0_1_3_0", os.path.join(self.migration_dir, "post-migrate.py")
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.migrate(self.env.cr, "19.0.1.2.0")
+        self.env.invalidate_all()
+
+    def _ship_previous_release(self, german=True):
+        """The template as 19.0.1.2.0 shipped it: its file, and its German translation when German was loaded."""
+        load_data_records(self.env, os.path.join(self.migration_dir, "mail_template_data.xml"), [self.XMLID])
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                "UPDATE mail_template SET body_html = jsonb_build_object('en_US', body_html->'en_US'), "
+                "subject = jsonb_build_object('en_US', subject->'en_US') WHERE id = %s",
+                self.template.id,
+            )
+        )
+        if german:
+            importer = TranslationImporter(self.env.cr, verbose=False)
+            importer.load_file(os.path.join(self.migration_dir, "de.po"), "de_DE", xmlids={f"erp_crm.{self.XMLID}"})
+            importer.save(overwrite=True, force_overwrite=True)
+        self.env.invalidate_all()
+        self.assertIn("Dear <t", self.template.body_html)
+        return self._texts()
+
+    def _texts(self):
+        template = self.template
+        return {
+            lang: (template.with_context(lang=lang).subject, str(template.with_context(lang=lang).body_html))
+            for lang in ("en_US", "de_DE")
+        }
+
+    def _assert_shipped(self):
+        texts = self._texts()
+        self.assertIn("_erp_crm_salutation()", texts["en_US"][1])
+        self.assertIn("payment request", texts["en_US"][0])
+        self.assertIn("_erp_crm_salutation()", texts["de_DE"][1])
+        self.assertIn("Anbei erhalten Sie die Zahlungsaufforderung", texts["de_DE"][1])
+        self.assertNotIn("Sehr geehrte(r)", texts["de_DE"][1])
+        self.assertIn("Zahlungsaufforderung", texts["de_DE"][0])
+
+    def test_unchanged_template_gets_the_shipped_text_and_translation(self):
+        before = self._ship_previous_release()
+        self.assertIn("Sehr geehrte(r)", before["de_DE"][1])
+        self._migrate()
+        self._assert_shipped()
+
+    def test_english_only_template_gets_its_german(self):
+        before = self._ship_previous_release(german=False)
+        self.assertEqual(before["de_DE"], before["en_US"], "no German: German readers get the English")
+        self._migrate()
+        self._assert_shipped()
+
+    def test_template_a_user_edited_is_kept(self):
+        for lang, edit in (("en_US", "Best wishes from Freiburg"), ("de_DE", "Herzliche Grüße aus Freiburg")):
+            with self.subTest(lang=lang):
+                self._ship_previous_release()
+                template = self.template.with_context(lang=lang)
+                template.body_html = str(template.body_html).replace("</div>", f"<p>{edit}</p></div>")
+                before = self._texts()
+                self._migrate()
+                self.assertEqual(self._texts(), before)
+                self.assertIn(edit, self._texts()[lang][1])
+
+    def test_edited_subject_is_kept(self):
+        self._ship_previous_release()
+        self.template.subject = "Your invoice {{ object.name }}"
+        before = self._texts()
+        self._migrate()
+        self.assertEqual(self._texts(), before)
+
+    def test_offer_file_name_translation_is_dropped(self):
+        """The former German expression of the offer's file name is dropped: German evaluates the new one."""
+        report = self.env.ref("erp_crm.action_report_deal_offer")
+        report.with_context(lang="de_DE").print_report_name = "'Angebot - %s' % object.name"
+        self._migrate()
+        self.assertEqual(
+            report.with_context(lang="de_DE").print_report_name, "object._erp_crm_report_filename('offer')"
+        )

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.fields import Command
 from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
 from odoo.tools import file_open, format_amount, html2plaintext
+from odoo.tools.safe_eval import safe_eval
 
 from .erp_common import ErpTriggerCommon
 from .ranking_common import TODAY, RankingCommon
@@ -484,3 +485,28 @@ class TestGermanDocuments(ErpTriggerCommon, HttpCase):
                 self.assertIn(expected, body)
         self.assertIn("Zahlungsaufforderung", mail.subject)
         self.assertEqual(mail.attachment_ids.mimetype, "application/pdf")
+        self.assertEqual(mail.attachment_ids.name, f"Zahlungsaufforderung - {deal.name}.pdf")
+
+    def test_document_file_names_in_the_customers_language(self):
+        """The offer and the payment request are named in the customer's language (their reports'
+        ``print_report_name``, as the web client names a printed PDF), whoever prints them; the quotation PDF the
+        customer downloads from the portal too."""
+        deal = self._german_deal()
+        english = self.env["res.partner"].create({"name": "Ann Smith", "lang": "en_US", "email": "ann@example.com"})
+        english_deal = self._german_deal(partner=english)
+        names = {}
+        for xmlid in ("erp_crm.action_report_deal_offer", "erp_crm.action_report_payment_request"):
+            report = self.env.ref(xmlid).with_user(self.user_sales)
+            for order in (deal, english_deal):
+                names[xmlid, order] = safe_eval(report.print_report_name, {"object": order.with_user(self.user_sales)})
+        self.assertEqual(names["erp_crm.action_report_deal_offer", deal], f"Angebot - {deal.name}")
+        self.assertEqual(names["erp_crm.action_report_payment_request", deal], f"Zahlungsaufforderung - {deal.name}")
+        self.assertEqual(names["erp_crm.action_report_deal_offer", english_deal], f"Offer - {english_deal.name}")
+        self.assertEqual(
+            names["erp_crm.action_report_payment_request", english_deal], f"Payment request - {english_deal.name}"
+        )
+        response = self.url_open(
+            f"/my/orders/{deal.id}?access_token={deal._portal_ensure_token()}&report_type=pdf&download=true"
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(f"Angebot_{deal.name}.pdf", response.headers["Content-Disposition"])
