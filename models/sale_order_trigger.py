@@ -15,7 +15,8 @@ _logger = logging.getLogger(__name__)
 EVENT_TRIGGERS = {
     "quotation_sent": {"quotation_sent"},
     "order_confirmed": {"quotation_sent", "order_confirmed"},
-    "invoice_posted": {"invoice_posted"},
+    # a final invoice posted after the order was paid in full beforehand (a 100% down payment) completes "fully_paid"
+    "invoice_posted": {"invoice_posted", "fully_paid"},
     "payment": {"down_payment_paid", "fully_paid"},
     "production": {"production_started", "production_done"},
     "delivery_done": {"delivered"},
@@ -192,9 +193,7 @@ class SaleOrder(models.Model):
                 percent_reached(self.paid_percent, stage.trigger_percent)
             )
         if trigger == "fully_paid":
-            return currency.compare_amounts(self.amount_total, 0.0) > 0 and (
-                currency.compare_amounts(self.deal_paid_amount, self.amount_total) >= 0
-            )
+            return self._is_fully_invoiced_and_paid()
         if trigger == "production_started":
             return self.production_status in ("started", "done")
         if trigger == "production_done":
@@ -209,6 +208,19 @@ class SaleOrder(models.Model):
         if trigger == "customer_ranked":
             return True  # the condition says which class or segment (see _apply_stage_triggers)
         return False
+
+    def _is_fully_invoiced_and_paid(self):
+        """The whole order is invoiced (nothing left to invoice, the final invoice posted) and paid: a paid down
+        payment, even of 100%, is not the end of the deal until its final invoice is made."""
+        self.ensure_one()
+        currency = self.currency_id
+        return bool(
+            self.state == "sale"
+            and currency.compare_amounts(self.amount_total, 0.0) > 0
+            and self.invoice_status != "to invoice"
+            and currency.compare_amounts(self.deal_invoiced_amount, self.amount_total) >= 0
+            and currency.compare_amounts(self.deal_paid_amount, self.amount_total) >= 0
+        )
 
     def _get_task_trigger_facts(self):
         """{deal id: {"stage_ids": task stages reached, "closed": a linked task is done}}, in one query.
