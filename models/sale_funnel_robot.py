@@ -154,6 +154,13 @@ class SaleFunnelRobot(models.Model):
         "per stage entry, also when the deal moves on meanwhile. Robots with a delay always run in the background "
         "(and not when the deal left the stage first).",
     )
+    document_in_move = fields.Boolean(
+        string="Needed Before the Next Step",
+        help="A robot that sends a document (an email with a PDF, a down-payment invoice) works right after the move, "
+        "in the background, so that whoever moves the deal does not wait for the PDF: the chatter says “Sending…” "
+        "at once and shows the email a few seconds later. Tick this when the stage needs the document before its "
+        "next step: it is then made and sent inside the move.",
+    )
     reentry = fields.Selection(
         REENTRY_POLICIES,
         string="On Re-entry",
@@ -249,7 +256,16 @@ class SaleFunnelRobot(models.Model):
         for robot in self:
             robot.record_model = "project.task" if robot.task_stage_id else "sale.order"
 
-    @api.depends("delay_amount", "delay_unit", "run_in_background")
+    @api.depends(
+        "delay_amount",
+        "delay_unit",
+        "run_in_background",
+        "document_in_move",
+        "kind",
+        "report_id",
+        "mail_template_id",
+        "send_invoice",
+    )
     @api.depends_context("lang")
     def _compute_timing_display(self):
         for robot in self:
@@ -257,7 +273,7 @@ class SaleFunnelRobot(models.Model):
                 robot.timing_display = self.env._(
                     "After %(duration)s", duration=format_duration(self.env, robot.delay_amount, robot.delay_unit)
                 )
-            elif robot.run_in_background:
+            elif robot._runs_in_background():
                 robot.timing_display = self.env._("Right after, in the background")
             else:
                 robot.timing_display = self.env._("At once")
@@ -701,7 +717,7 @@ class SaleFunnelRobot(models.Model):
         if any(vals["state"] == "failed" for vals in vals_list):
             runs.filtered(lambda run: run.state == "failed")._alert_funnel_manager()
         now = fields.Datetime.now()
-        background = set(self.filtered("run_in_background").ids)
+        background = set(self.filtered(lambda robot: robot._runs_in_background()).ids)
         later = {
             max(vals["planned_at"], now)
             for vals in vals_list
@@ -709,7 +725,31 @@ class SaleFunnelRobot(models.Model):
         }
         if later:
             runs._trigger_cron_at(sorted(later))
+            runs.filtered(lambda run: run.state == "planned" and run.planned_at <= now)._announce_documents()
         return runs
+
+    def _sends_document(self):
+        """Whether the robot makes and sends a PDF: an email with a document attached (by the robot or by its
+        template), or a down-payment invoice emailed with Odoo's invoice PDF. Rendering a PDF takes seconds, so
+        these robots work in the background unless *Needed Before the Next Step*."""
+        self.ensure_one()
+        if self.kind == "email":
+            return bool(self.report_id or self.mail_template_id.report_template_ids)
+        return self.kind == "down_payment" and self.send_invoice
+
+    def _runs_in_background(self):
+        """Whether the robot's work of an entry is done right after the move, by the robots' scheduled action: when
+        asked (*In the Background*), and by default for the robots that send a document."""
+        self.ensure_one()
+        return self.run_in_background or (not self.document_in_move and self._sends_document())
+
+    def _document_label(self):
+        """What the customer will receive, as the chatter announces it (“Sending Payment request…”)."""
+        self.ensure_one()
+        if self.kind == "down_payment":
+            return self.env._("the down-payment invoice")
+        reports = self.report_id | self.mail_template_id.report_template_ids
+        return ", ".join(reports.mapped("name"))
 
     def _working_time_planner(self):
         """Working-time addition memoized for one batch: deals moved together share their entry time."""
@@ -810,7 +850,7 @@ class SaleFunnelRobot(models.Model):
             return self.env._("Would fail: %(error)s", error=str(error) or error.__class__.__name__)
         if self.delay_amount:
             return self.env._("At %(when)s: %(what)s", when=self._format_when(when), what=text)
-        if self.run_in_background:
+        if self._runs_in_background():
             return self.env._("Right after the move, in the background: %(what)s", what=text)
         return text
 

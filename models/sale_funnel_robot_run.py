@@ -85,8 +85,22 @@ class SaleFunnelRobotRun(models.Model):
         (``_plan_runs`` woke the cron for them)."""
         now = fields.Datetime.now()
         self.filtered(
-            lambda run: run.state == "planned" and run.planned_at <= now and not run.robot_id.run_in_background
+            lambda run: run.state == "planned" and run.planned_at <= now and not run.robot_id._runs_in_background()
         )._execute()
+
+    def _announce_documents(self):
+        """Say in the chatter, at the move, that the documents these runs send are on their way (“Sending Payment
+        request…”): the robots' scheduled action sends them right after, and their email follows in the chatter.
+        One note per record and robot, logged in one batch per robot, notifying nobody."""
+        author = self.env["sale.funnel.robot"]._robot_author()
+        for robot, runs in self.grouped("robot_id").items():
+            if not (robot._runs_in_background() and robot._sends_document()):
+                continue
+            body = robot._robot_signature() + Markup("<p>%s</p>") % self.env._(
+                "Sending %(document)s…", document=robot._document_label()
+            )
+            records = robot._get_records(runs)
+            records._message_log_batch(bodies=dict.fromkeys(records.ids, body), author_id=author.id)
 
     def _execute(self):
         """Run planned runs robot by robot; a failing robot is logged and never undoes the stage move.

@@ -10,7 +10,7 @@ STAGE_TRIGGERS = [
     ("order_confirmed", "Order confirmed or signed"),
     ("invoice_posted", "An invoice is posted"),
     ("down_payment_paid", "A down payment is paid (at least X% of the total)"),
-    ("fully_paid", "The order is fully paid"),
+    ("fully_paid", "The order is fully invoiced and paid"),
     ("production_started", "First manufacturing order started"),
     ("production_done", "All manufacturing orders done"),
     ("delivered", "All deliveries done"),

@@ -56,10 +56,7 @@ class SaleFunnelStage(models.Model):
         return self.env._("A down payment of at least %(percent)s%% is paid", percent=f"{self.trigger_percent:g}")
 
     def _trigger_met_fully_paid(self, deal, facts):
-        currency = deal.currency_id
-        return currency.compare_amounts(deal.amount_total, 0.0) > 0 and (
-            currency.compare_amounts(deal.deal_paid_amount, deal.amount_total) >= 0
-        )
+        return deal._is_fully_invoiced_and_paid()
 
     # --- manufacturing and delivery ------------------------------------------------------------------------------
 

@@ -23,9 +23,9 @@ class SaleOrder(models.Model):
     stage by stage: the call is logged, a measurement appointment is booked, the quotation goes out, the
     payment request and the down-payment invoice are sent by the robots, the accountant registers the
     payment (the trigger moves the deal to Production and confirms the order), manufacturing finishes (the
-    trigger moves it to Installation and the installer gets his task), the task is closed (Won) and the rest
-    is invoiced. Gates, triggers and robots all apply: the demo obeys its own rules. Finally the history is
-    dated back so that each deal has been in its stage for a while.
+    trigger moves it to Installation and the installer gets his task), the task is closed (Final invoice: the
+    accountant's activity), the rest is invoiced and paid (Won). Gates, triggers and robots all apply: the demo
+    obeys its own rules. Finally the history is dated back so that each deal has been in its stage for a while.
     """
 
     _inherit = "sale.order"
@@ -108,9 +108,9 @@ class SaleOrder(models.Model):
         if target.kind == "won" and self.won_status != "won":
             self._erp_crm_demo_finish_activities()
             self._erp_crm_demo_close_installation()
+            self._erp_crm_demo_invoice_the_rest()  # the customer pays it: the trigger wins the deal
             if self.stage_id != target:
                 self.write({"stage_id": target.id})
-            self._erp_crm_demo_invoice_the_rest()
 
     def _erp_crm_demo_enter(self, stage, step, now):
         """Do what leads to ``stage`` in the story; the triggers move the deal, else the salesperson does."""
@@ -127,6 +127,8 @@ class SaleOrder(models.Model):
                 hour=8
             )
             self._erp_crm_demo_produce()
+        elif stage.name == "Final invoice":
+            self._erp_crm_demo_close_installation()  # the closed task moves the deal (its trigger)
         if self.stage_id != stage:
             self.with_user(self.user_id or self.env.user).write({"stage_id": stage.id})
 
@@ -179,10 +181,14 @@ class SaleOrder(models.Model):
             task.write({"state": "1_done", **({"stage_id": done_stage.id} if done_stage else {})})
 
     def _erp_crm_demo_invoice_the_rest(self):
-        """After the installation the remaining amount is invoiced (the down payment deducted)."""
+        """After the installation the accountant invoices the remaining amount (the down payment deducted); the
+        customer pays it and the accountant registers the payment."""
         if self.invoice_status == "to invoice":
+            accountant = self.env.ref("erp_crm.res_users_demo_accountant", raise_if_not_found=False)
             invoices = self._create_invoices(final=True)
             invoices.action_post()
+            Register = self.env["account.payment.register"].with_user(accountant or self.env.user)
+            Register.with_context(active_model="account.move", active_ids=invoices.ids).create({})._create_payments()
 
     def _erp_crm_demo_date_back(self, date_stage, now):
         """Date the deal's stage history back: it entered its stage at ``date_stage``, earlier stages before.

@@ -16,7 +16,9 @@ class SaleOrder(models.Model):
         """The deal's "Invoice" button: down payment (% or fixed) or regular invoice, through Odoo's wizard."""
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_view_sale_advance_payment_inv")
-        method = "delivered" if self.invoice_status == "to invoice" else "percentage"
+        method = "percentage"  # the funnel's down payment, proposed by the wizard (see sale.advance.payment.inv)
+        if self.invoice_status == "to invoice" and not self._get_proposed_down_payment_percent():
+            method = "delivered"
         action["context"] = {
             "active_model": "sale.order",
             "active_ids": self.ids,
@@ -62,6 +64,29 @@ class SaleOrder(models.Model):
             # this private method is reached from code only (robots set up by an erp_crm manager), not RPC.
             invoice.sudo().action_post()
         return invoice
+
+    def _get_proposed_down_payment_percent(self):
+        """The down payment (%) the invoicing wizard proposes for this deal: what the first down-payment robot of
+        its funnel whose condition the deal meets invoices, while the deal has no down-payment invoice (draft or
+        posted); 0 otherwise (Odoo's regular invoice)."""
+        self.ensure_one()
+        if not self.funnel_id or self._get_down_payment_invoices():
+            return 0.0
+        # sudo: only the percentage of the funnel's down-payment robots (sales configuration, which an accountant
+        # without sales rights may not read); their conditions are matched below with the user's own rights.
+        robots = (
+            self.env["sale.funnel.robot"]
+            .sudo()
+            .search([("funnel_id", "=", self.funnel_id.id), ("kind", "=", "down_payment")])
+        )
+        for robot in robots:
+            try:
+                matching = self.filtered_domain(robot._get_condition())  # a parsed domain, matched as the user
+            except Exception:  # noqa: BLE001 - a condition the user cannot read: no proposal from that robot
+                continue
+            if matching:
+                return robot.down_payment_percent
+        return 0.0
 
     def _get_down_payment_invoices(self):
         self.ensure_one()

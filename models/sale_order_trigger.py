@@ -15,7 +15,8 @@ _logger = logging.getLogger(__name__)
 EVENT_TRIGGERS = {
     "quotation_sent": {"quotation_sent"},
     "order_confirmed": {"quotation_sent", "order_confirmed"},
-    "invoice_posted": {"invoice_posted"},
+    # a final invoice posted after the order was paid in full beforehand (a 100% down payment) completes "fully_paid"
+    "invoice_posted": {"invoice_posted", "fully_paid"},
     "payment": {"down_payment_paid", "fully_paid"},
     "production": {"production_started", "production_done"},
     "delivery_done": {"delivered"},
@@ -187,6 +188,19 @@ class SaleOrder(models.Model):
         except Exception:  # noqa: BLE001 - a condition saved before it was checked: moves nothing, never fails the event
             _logger.warning("Stage %s: its trigger condition cannot be read", stage.id, exc_info=True)
             return self.browse()
+
+    def _is_fully_invoiced_and_paid(self):
+        """The whole order is invoiced (nothing left to invoice, the final invoice posted) and paid: a paid down
+        payment, even of 100%, is not the end of the deal until its final invoice is made."""
+        self.ensure_one()
+        currency = self.currency_id
+        return bool(
+            self.state == "sale"
+            and currency.compare_amounts(self.amount_total, 0.0) > 0
+            and self.invoice_status != "to invoice"
+            and currency.compare_amounts(self.deal_invoiced_amount, self.amount_total) >= 0
+            and currency.compare_amounts(self.deal_paid_amount, self.amount_total) >= 0
+        )
 
     def _get_task_trigger_facts(self):
         """{deal id: {"stage_ids": task stages reached, "closed": a linked task is done}}, in one query.

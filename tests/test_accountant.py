@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import Form, freeze_time, new_test_user, tagged
 
 from .erp_common import ErpTriggerCommon
 
@@ -24,6 +24,99 @@ class TestAccountant(ErpTriggerCommon):
         invoice.action_post()
         self.assertAlmostEqual(deal.invoiced_percent, 15.0)
         self.assertEqual(deal.deal_due_amount, 300.0)
+
+    def _invoicing_accountant(self):
+        """The demo's accountant: invoicing rights and every deal (Odoo's invoicing wizard is a sales tool)."""
+        return new_test_user(
+            self.env,
+            login="erp_crm_invoicing_accountant",
+            groups="account.group_account_invoice,erp_crm.erp_crm_group_all_deals",
+        )
+
+    def _open_invoicing_wizard(self, deal, user):
+        """The accountant clicks the deal's Invoice button: Odoo's wizard, filled in as the browser would."""
+        action = deal.with_user(user).action_open_deal_invoice_wizard()
+        Wizard = self.env["sale.advance.payment.inv"].with_user(user)
+        return Form(Wizard.with_context(**action["context"]))
+
+    def test_invoicing_wizard_proposes_the_funnels_down_payment_then_the_final_invoice(self):
+        """Issue 20, 7: the down-payment robot's share is what the wizard proposes on the deal; once the down
+        payment is invoiced, Odoo's regular invoice (the down payment deducted)."""
+        self.env["sale.funnel.robot"].create(
+            {
+                "name": "Down payment",
+                "stage_id": self.stage_payment.id,
+                "kind": "down_payment",
+                "down_payment_percent": 30,
+            }
+        )
+        accountant = self._invoicing_accountant()
+        deal = self._create_deal()
+        deal.action_confirm()  # confirmed before paying: Odoo alone would propose the regular invoice
+        wizard = self._open_invoicing_wizard(deal, accountant)
+        self.assertEqual((wizard.advance_payment_method, wizard.amount), ("percentage", 30.0))
+        # Odoo's own Create Invoice button (no default method) gets the same proposal.
+        odoo_wizard = Form(
+            self.env["sale.advance.payment.inv"]
+            .with_user(accountant)
+            .with_context(active_model="sale.order", active_ids=deal.ids, active_id=deal.id)
+        )
+        self.assertEqual((odoo_wizard.advance_payment_method, odoo_wizard.amount), ("percentage", 30.0))
+        wizard.save().create_invoices()
+        down_payment = deal.invoice_ids
+        self.assertEqual(down_payment.amount_total, 600.0, "30% of 2,000")
+        down_payment.with_user(accountant).action_post()
+
+        wizard = self._open_invoicing_wizard(deal, accountant)
+        self.assertEqual(wizard.advance_payment_method, "delivered", "the down payment exists: the final invoice")
+        wizard.save().create_invoices()
+        final = deal.invoice_ids - down_payment
+        self.assertEqual(final.amount_total, 1400.0, "the down payment is deducted")
+
+    def test_invoicing_wizard_proposes_only_the_robots_that_apply_to_the_deal(self):
+        robot = self.env["sale.funnel.robot"].create(
+            {
+                "name": "Down payment for big orders",
+                "stage_id": self.stage_payment.id,
+                "kind": "down_payment",
+                "down_payment_percent": 30,
+                "filter_domain": "[('amount_total', '>', 5000)]",
+            }
+        )
+        accountant = self._invoicing_accountant()
+        deal = self._create_deal()
+        deal.action_confirm()
+        wizard = self._open_invoicing_wizard(deal, accountant)
+        self.assertEqual(wizard.advance_payment_method, "delivered", "the robot's condition leaves this deal out")
+        deal.order_line.product_uom_qty = 10
+        wizard = self._open_invoicing_wizard(deal, accountant)
+        self.assertEqual((wizard.advance_payment_method, wizard.amount), ("percentage", 30.0), "a big order")
+        robot.active = False
+        wizard = self._open_invoicing_wizard(deal, accountant)
+        self.assertEqual(wizard.advance_payment_method, "delivered", "an archived robot proposes nothing")
+
+    def test_won_only_when_fully_invoiced_and_paid(self):
+        """Issue 20, 7: Won on fully paid means the final invoice made and paid, not a paid down payment."""
+        self.stage_won.trigger = "fully_paid"
+        deal = self._create_deal(stage_id=self.stage_installation.id)
+        deal.action_confirm()
+        self._pay(self._down_payment(deal, 50.0))
+        self.assertEqual(deal.stage_id, self.stage_installation, "half paid")
+        final = deal.with_user(self.user_accountant)._create_invoices(final=True)
+        final.action_post()
+        self.assertEqual(deal.stage_id, self.stage_installation, "fully invoiced, half paid")
+        self._pay(final, amount=999.0)
+        self.assertEqual(deal.stage_id, self.stage_installation, "a euro short")
+        self._pay(final)
+        self.assertEqual((deal.stage_id, deal.won_status), (self.stage_won, "won"))
+
+    def test_a_paid_down_payment_of_the_whole_order_does_not_win_the_deal(self):
+        self.stage_won.trigger = "fully_paid"
+        deal = self._create_deal(stage_id=self.stage_installation.id)
+        deal.action_confirm()
+        self._pay(self._down_payment(deal, 100.0))
+        self.assertAlmostEqual(deal.paid_percent, 100.0)
+        self.assertEqual(deal.stage_id, self.stage_installation, "paid in full, but the final invoice is not made")
 
     def test_down_payment_business_method_is_once_per_deal(self):
         deal = self._create_deal()

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytz
 
 from odoo.modules.module import get_manifest
-from odoo.tests import HttpCase, freeze_time, tagged
+from odoo.tests import Form, HttpCase, freeze_time, tagged
 from odoo.tools.convert import convert_file
 
 from ..models.sale_order_trigger import TriggerFacts
@@ -32,7 +32,17 @@ class TestDemoData(HttpCase):
     def test_demo_data_loads_the_window_installer(self):
         self.assertEqual(
             self.funnel.stage_ids.mapped("name"),
-            ["First call", "Measurement", "Approval", "Payment", "Production", "Installation", "Won", "Lost"],
+            [
+                "First call",
+                "Measurement",
+                "Approval",
+                "Payment",
+                "Production",
+                "Installation",
+                "Final invoice",
+                "Won",
+                "Lost",
+            ],
         )
         deals = self.deals
         self.assertGreaterEqual(len(deals), 20)
@@ -96,7 +106,17 @@ class TestDemoData(HttpCase):
         self.assertEqual(german.name, "Fenstermontage")
         self.assertEqual(
             german.stage_ids.mapped("name"),
-            ["Erstanruf", "Aufmaß", "Freigabe", "Anzahlung", "Produktion", "Montage", "Gewonnen", "Verloren"],
+            [
+                "Erstanruf",
+                "Aufmaß",
+                "Freigabe",
+                "Anzahlung",
+                "Produktion",
+                "Montage",
+                "Schlussrechnung",
+                "Gewonnen",
+                "Verloren",
+            ],
         )
         self.assertIn("innerhalb von 15 Minuten", german.stage_ids[0].requirements)
         self.assertEqual(self.funnel.stage_ids[0].name, "First call", "English stays")
@@ -120,7 +140,7 @@ class TestDemoData(HttpCase):
         triggers put it (the last stage whose trigger is met, never behind it), and robots ran on each entry."""
         facts = TriggerFacts(self.deals)
         trigger_stages = self.funnel.stage_ids.filtered(lambda s: s.trigger and s.kind != "lost")
-        self.assertEqual(set(trigger_stages.mapped("name")), {"Production", "Installation", "Won"})
+        self.assertEqual(set(trigger_stages.mapped("name")), {"Production", "Installation", "Final invoice", "Won"})
         gate_stages = self.funnel.stage_ids.filtered(
             lambda s: s.gate_prepaid_percent or s.gate_no_overdue_invoices or s.gate_field_ids
         )
@@ -166,14 +186,14 @@ class TestDemoData(HttpCase):
         for deal in self.deals.filtered(lambda d: d.stage_id.sequence >= self.stages["Measurement"].sequence):
             if deal.stage_history_ids.filtered(lambda h: h.stage_id.name == "Measurement"):
                 self.assertTrue(deal.appointment_at, f"{deal.name} has its measurement appointment")
-        for deal in self._deals_in("Production", "Installation", "Won"):
+        for deal in self._deals_in("Production", "Installation", "Final invoice", "Won"):
             self.assertEqual(deal.state, "sale")
             self.assertGreaterEqual(deal.paid_percent, 50, f"{deal.name}: the down payment is paid")
             invoice = deal._get_down_payment_invoices().sorted("id")[:1]  # the final invoice deducts it
             self.assertEqual(invoice.state, "posted")
             self.assertIn(invoice.payment_state, ("paid", "in_payment"), f"{deal.name}: a registered payment")
             self.assertTrue(deal.mrp_production_ids, f"{deal.name}: the windows are made to order")
-        for deal in self._deals_in("Installation", "Won"):
+        for deal in self._deals_in("Installation", "Final invoice", "Won"):
             self.assertTrue(deal.installation_date, f"{deal.name} has its installation date")
             self.assertEqual(set(deal.mrp_production_ids.mapped("state")), {"done"})
             task = self.env["project.task"].search([("sale_order_id", "=", deal.id)])
@@ -181,6 +201,14 @@ class TestDemoData(HttpCase):
             self.assertEqual(task.date_deadline, deal.installation_date)
         for deal in self._deals_in("Won"):
             self.assertEqual(deal.invoiced_percent, 100, f"{deal.name}: the rest is invoiced")
+            self.assertEqual(deal.paid_percent, 100, f"{deal.name}: and paid (a paid down payment never wins)")
+        accountant = self.env.ref("erp_crm.res_users_demo_accountant")
+        for deal in self._deals_in("Final invoice"):
+            task = self.env["project.task"].search([("sale_order_id", "=", deal.id)])
+            self.assertEqual(task.state, "1_done", f"{deal.name}: the installer closed the task")
+            self.assertEqual(deal.invoice_status, "to invoice", f"{deal.name}: the rest is not invoiced yet")
+            todo = deal.activity_ids.filtered(lambda a: a.summary == "Make the final invoice")
+            self.assertEqual(todo.user_id, accountant, f"{deal.name}: the accountant is told to make it")
         activities = self.env["mail.activity"].search(
             [("res_model", "=", "sale.order"), ("res_id", "in", self.deals.ids)]
         )
@@ -195,6 +223,18 @@ class TestDemoData(HttpCase):
         self.assertEqual(first_entries.order_id, open_deals)
         for row in first_entries:
             self.assertEqual(row.date_in, row.order_id.date_stage)
+
+    def test_demo_accountant_is_proposed_the_funnels_down_payment(self):
+        """Issue 20, 7: the demo's accountant opens the invoicing wizard on a deal without its down payment yet and
+        is proposed the Payment robot's 50%; on a deal whose down payment is invoiced, the final invoice."""
+        accountant = self.env.ref("erp_crm.res_users_demo_accountant")
+        Wizard = self.env["sale.advance.payment.inv"].with_user(accountant)
+        for stage, proposal in (("Approval", ("percentage", 50.0)), ("Final invoice", ("delivered", 0.0))):
+            deal = self._deals_in(stage)[:1].with_user(accountant)
+            action = deal.action_open_deal_invoice_wizard()
+            wizard = Form(Wizard.with_context(**action["context"]))
+            with self.subTest(stage=stage):
+                self.assertEqual((wizard.advance_payment_method, wizard.amount or 0.0), proposal)
 
     def test_demo_robots_work_on_a_new_request(self):
         funnel = self.funnel

@@ -79,6 +79,7 @@ class TestOffer(ErpTriggerCommon, HttpCase):
                 "stage_id": cls.stage_payment.id,
                 "kind": "down_payment",
                 "down_payment_percent": 50,
+                "document_in_move": True,  # the test reads the document right after the move
             }
         )
 
@@ -165,6 +166,7 @@ class TestOffer(ErpTriggerCommon, HttpCase):
                 "kind": "email",
                 "mail_template_id": self.env.ref("erp_crm.mail_template_payment_request").id,
                 "report_id": self.report.id,
+                "document_in_move": True,  # the test reads the document right after the move
             }
         )
         deal = self._offer_deal()
@@ -343,6 +345,7 @@ class TestGermanDocuments(ErpTriggerCommon, HttpCase):
                 "stage_id": cls.stage_payment.id,
                 "kind": "down_payment",
                 "down_payment_percent": 50,
+                "document_in_move": True,  # the test reads the document right after the move
             }
         )
 
@@ -465,6 +468,7 @@ class TestGermanDocuments(ErpTriggerCommon, HttpCase):
                 "kind": "email",
                 "mail_template_id": self.env.ref("erp_crm.mail_template_payment_request").id,
                 "report_id": self.env.ref("erp_crm.action_report_payment_request").id,
+                "document_in_move": True,  # the test reads the document right after the move
             }
         )
         deal = self._german_deal()

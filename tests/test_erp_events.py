@@ -27,7 +27,13 @@ class TestEventsMeetTheirTriggers(ErpTriggerCommon):
         Robot = self.env["sale.funnel.robot"]
         Robot.create(
             [
-                {"name": "Down payment", "stage_id": self.stage_payment.id, "kind": "down_payment", "sequence": 1},
+                {
+                    "name": "Down payment",
+                    "stage_id": self.stage_payment.id,
+                    "kind": "down_payment",
+                    "sequence": 1,
+                    "document_in_move": True,  # the invoice it posts moves the deal on, within the move
+                },
                 {"name": "Payment requested", "stage_id": self.stage_payment.id, "kind": "note", "sequence": 2},
                 {"name": "Production planned", "stage_id": self.stage_production.id, "kind": "note"},
             ]

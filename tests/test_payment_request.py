@@ -26,6 +26,7 @@ class TestPaymentRequest(ErpTriggerCommon):
                     "kind": "email",
                     "mail_template_id": cls.template.id,
                     "report_id": cls.report.id,
+                    "document_in_move": True,  # the test reads the document right after the move
                 },
                 {
                     "name": "Invoice a 50% down payment",
@@ -33,6 +34,7 @@ class TestPaymentRequest(ErpTriggerCommon):
                     "stage_id": cls.stage_payment.id,
                     "kind": "down_payment",
                     "down_payment_percent": 50,
+                    "document_in_move": True,
                 },
             ]
         )

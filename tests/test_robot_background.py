@@ -131,3 +131,82 @@ class TestBackgroundRobotPerformance(RobotCommon):
             run_cron(self, "erp_crm.ir_cron_run_due_robots")
         self.assertEqual(deal.robot_run_ids.mapped("state"), ["done"] * 3)
         self.assertEqual(deal.client_order_ref, "TO-QUOTE")
+
+
+@tagged("erp_crm")
+class TestDocumentRobotsInBackground(RobotCommon):
+    """Issue 20, 19: robots that send a PDF work right after the move by default; the chatter says "Sending…" at
+    once; *Needed Before the Next Step* keeps one inside the move."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partner.email = "customer@example.com"
+        cls.report = cls.env.ref("erp_crm.action_report_payment_request")
+
+    def _mails(self, deal):
+        return self.env["mail.mail"].search([("model", "=", "sale.order"), ("res_id", "=", deal.id)])
+
+    def _sending_notes(self, deal):
+        return deal.message_ids.filtered(lambda m: "Sending Payment Request…" in str(m.body))
+
+    def test_payment_request_is_sent_right_after_the_move_with_a_sending_line(self):
+        robot = self._payment_request_robot(report_id=self.report.id)
+        self.assertEqual(robot.timing_display, "Right after, in the background", "the default for a document")
+        with freeze_time(T0):
+            deal = self._create_deal(user_id=self.user_sales.id)
+            deal.with_user(self.user_sales).write({"stage_id": self.stage_payment.id})
+            self.assertFalse(self._mails(deal), "the user does not wait for the PDF")
+            self.assertFalse(
+                self.env["ir.attachment"].search([("res_model", "=", "sale.order"), ("res_id", "=", deal.id)])
+            )
+            self.assertEqual(deal.robot_run_ids.state, "planned")
+            note = self._sending_notes(deal)
+            self.assertEqual(len(note), 1, "the chatter says the document is on its way")
+            self.assertEqual(note.author_id, self.env.ref("base.partner_root"))
+            self.assertFalse(note.partner_ids, "a note: nobody is notified of it")
+            cron = self.env.ref("erp_crm.ir_cron_run_due_robots")
+            triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+            self.assertIn(T0, triggers.mapped("call_at"), "the robots' cron is woken for right after the commit")
+        with freeze_time(T0 + timedelta(seconds=30)):
+            run_cron(self, "erp_crm.ir_cron_run_due_robots")
+        mail = self._mails(deal)
+        self.assertEqual(len(mail), 1, "the email follows")
+        self.assertEqual(mail.attachment_ids.mapped("name"), [f"Payment Request - {deal.name}.pdf"])
+        self.assertEqual(deal.robot_run_ids.state, "done")
+        self.assertGreater(mail.mail_message_id.id, self._sending_notes(deal).id, "after the sending line")
+
+    def test_document_needed_before_the_next_step_is_sent_inside_the_move(self):
+        robot = self._payment_request_robot(report_id=self.report.id, document_in_move=True)
+        self.assertEqual(robot.timing_display, "At once")
+        deal = self._create_deal()
+        deal.write({"stage_id": self.stage_payment.id})
+        self.assertEqual(deal.robot_run_ids.state, "done")
+        self.assertEqual(len(self._mails(deal)), 1, "sent with the move")
+        self.assertFalse(self._sending_notes(deal), "no announcement for what is already sent")
+
+    def test_email_without_a_document_still_runs_inside_the_move(self):
+        self._payment_request_robot()  # erp_crm's payment request template attaches nothing by itself
+        deal = self._create_deal()
+        deal.write({"stage_id": self.stage_payment.id})
+        self.assertEqual((deal.robot_run_ids.state, len(self._mails(deal))), ("done", 1))
+
+    def test_down_payment_invoice_is_made_and_sent_in_the_background(self):
+        robot = self._robot(self.stage_payment, name="Down payment", kind="down_payment", down_payment_percent=50)
+        self.assertTrue(robot._runs_in_background())
+        with freeze_time(T0):
+            deal = self._create_deal()
+            deal.write({"stage_id": self.stage_payment.id})
+            self.assertFalse(deal.invoice_ids)
+            self.assertTrue(deal.message_ids.filtered(lambda m: "Sending the down-payment invoice…" in str(m.body)))
+        with freeze_time(T0 + timedelta(seconds=30)):
+            run_cron(self, "erp_crm.ir_cron_run_due_robots")
+        self.assertEqual(deal.invoice_ids.state, "posted")
+        self.assertEqual(deal.robot_run_ids.state, "done")
+        robot.send_invoice = False  # nothing to render: the invoice is made inside the move
+        self.assertFalse(robot._runs_in_background())
+
+    def test_dry_run_and_board_say_a_document_robot_works_in_the_background(self):
+        robot = self._payment_request_robot(report_id=self.report.id)
+        deal = self._create_deal()
+        self.assertTrue(robot._describe(deal).startswith("Right after the move, in the background: "))

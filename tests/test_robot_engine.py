@@ -36,10 +36,11 @@ class TestRobotKindsAreComplete(RobotCommon):
             "email": {
                 "mail_template_id": self.env.ref("erp_crm.mail_template_payment_request").id,
                 "report_id": self.env.ref("erp_crm.action_report_payment_request").id,
+                "document_in_move": True,
             },
             "notify": {"role_id": self.role_surveyor.id, "summary": "Hello"},
             "note": {"summary": "Noted"},
-            "down_payment": {"down_payment_percent": 30},
+            "down_payment": {"down_payment_percent": 30, "document_in_move": True},
             "write": {"write_field_id": field("sale.order", "client_order_ref").id, "write_value": "X"},
             "server_action": {"server_action_id": action.id},
         }
@@ -244,7 +245,12 @@ class TestRobotLogAmounts(ErpTriggerCommon):
 
     def test_down_payment_log_formats_the_amount(self):
         self.env["sale.funnel.robot"].create(
-            {"name": "Down payment", "stage_id": self.stage_payment.id, "kind": "down_payment"}
+            {
+                "name": "Down payment",
+                "stage_id": self.stage_payment.id,
+                "kind": "down_payment",
+                "document_in_move": True,
+            }
         )
         self.product.list_price = 857.25
         deal = self._create_deal(user_id=self.user_sales.id)

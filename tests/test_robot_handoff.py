@@ -20,6 +20,7 @@ class TestRobotOfferEmail(RobotCommon):
             kind="email",
             mail_template_id=cls.env.ref("sale.email_template_edi_sale").id,
             report_id=cls.env.ref("erp_crm.action_report_deal_offer").id,
+            document_in_move=True,  # the test reads the order right after the move
         )
         cls.stage_payment.trigger = "quotation_sent"
 
@@ -60,6 +61,7 @@ class TestRobotDownPaymentInvoiceEmail(ErpTriggerCommon):
                 "kind": "down_payment",
                 "down_payment_percent": 50,
                 "send_invoice": True,
+                "document_in_move": True,  # the test reads the document right after the move
             }
         )
 

@@ -15,6 +15,7 @@ class TestDownPaymentRobot(ErpTriggerCommon):
                 "stage_id": self.stage_payment.id,
                 "kind": "down_payment",
                 "down_payment_percent": 50,
+                "document_in_move": True,  # the test reads the document right after the move
             }
         )
         deal = self._create_deal(user_id=self.user_sales.id)

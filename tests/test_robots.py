@@ -178,7 +178,9 @@ class TestRobotKinds(RobotCommon):
 
     def test_email_robot_sends_the_payment_request_with_its_pdf(self):
         self.partner.email = "customer@example.com"
-        self._payment_request_robot(report_id=self.env.ref("erp_crm.action_report_payment_request").id)
+        self._payment_request_robot(
+            report_id=self.env.ref("erp_crm.action_report_payment_request").id, document_in_move=True
+        )
         deal = self._create_deal()
         deal.with_context(force_report_rendering=True).write({"stage_id": self.stage_payment.id})
         attachment = self.env["ir.attachment"].search([("res_model", "=", "sale.order"), ("res_id", "=", deal.id)])
