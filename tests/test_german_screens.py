@@ -3,9 +3,11 @@ import re
 import polib
 
 from odoo.modules.module import get_manifest
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 from odoo.tools.convert import convert_file
 from odoo.tools.misc import file_path
+
+from .tour_common import TourCase
 
 # A term formatted with values or holding markup is never shown as it is written: it cannot be found whole on a page.
 NOT_WHOLE = re.compile(r"%\(|%[sd]|\{\{|<|\bt-")
@@ -46,7 +48,7 @@ def english_on_page(text, terms):
 
 
 @tagged("post_install", "-at_install", "erp_crm", "erp_crm_german")
-class TestGermanScreens(HttpCase):
+class TestGermanScreens(TourCase):
     """Issue 21: a German salesperson of the demo sees no English string of erp_crm on the pipeline, a deal, the
     robot board and the Deals dashboard: each page's text, collected in the browser, holds none of the addon's
     English terms that have a German translation."""

@@ -218,7 +218,7 @@ class TestActivityDeadlineTour(PipelineTourCommon):
 
 
 @tagged("post_install", "-at_install", "erp_crm")
-class TestFunnelSetupTour(HttpCase):
+class TestFunnelSetupTour(TourCase):
     def test_new_line_of_business_from_a_template(self):
         owner = new_test_user(
             self.env,
