@@ -7,7 +7,7 @@ from odoo import api, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import CONCURRENCY_ERRORS
-from .sale_order_fulfilment import percent_reached
+from ..tools.units import percent_reached
 
 _logger = logging.getLogger(__name__)
 
