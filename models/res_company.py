@@ -6,8 +6,6 @@ from odoo.addons.base.models.ir_actions_report import _wkhtml
 
 from ..tools import configured_dates
 
-TIME_UNITS = [("minutes", "Minutes"), ("hours", "Hours"), ("working_days", "Working Days")]
-
 
 class ResCompany(models.Model):
     _name = "res.company"

@@ -1,9 +1,10 @@
-import ast
 import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command, Domain
+from odoo.fields import Command
+
+from ..tools.condition import parse_condition
 
 _logger = logging.getLogger(__name__)
 
@@ -117,10 +118,7 @@ class ResPartnerSegment(models.Model):
 
     def _get_domain(self):
         self.ensure_one()
-        value = ast.literal_eval(self.domain or "[]")
-        if not isinstance(value, list | tuple):
-            raise ValueError(self.env._("a domain is a list of conditions"))
-        return Domain(value)
+        return parse_condition(self.domain or "[]")  # values only: the segment's domain is never evaluated
 
     def _search_partners(self, count=False):
         """The segment's partners, searched with the current user's rights in the segment's company."""

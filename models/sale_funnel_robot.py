@@ -1,4 +1,3 @@
-import ast
 import logging
 from datetime import datetime
 
@@ -10,8 +9,9 @@ from odoo.fields import Domain
 from odoo.tools import format_date, format_datetime
 
 from ..tools import CONCURRENCY_ERRORS, DOOR_FIELDS, ConfigurationOutOfRange, format_duration
+from ..tools.condition import check_condition, condition_domain
+from ..tools.units import TIME_UNITS
 from .erp_crm_input_guard import YEAR_HOURS, YEAR_MINUTES
-from .res_company import TIME_UNITS
 
 _logger = logging.getLogger(__name__)
 
@@ -40,7 +40,6 @@ REENTRY_POLICIES = [
 DEADLINE_MODES = [("offset", "After entering the stage"), ("field", "Date of the deal")]
 # Fields rendered as inline templates ({{ object.field }}), checked for the user who saves the robot.
 TEMPLATE_FIELDS = ("summary",)
-CONDITION_PLACEHOLDERS = ("uid", "today", "now")
 # The records robots serve: deals (funnel stages) and service requests (task stages of a service desk). Each model
 # answers the engine's questions through hooks of its own (``_erp_crm_robot_*`` on sale.order and project.task):
 # who holds a role, whose working time counts, who is told of a failure, who follows the record.
@@ -53,57 +52,6 @@ TASK_ROLES = [
     ("project_manager", "Project Manager"),
     ("salesperson", "Customer's Salesperson"),
 ]
-
-
-def condition_domain(record, text):
-    """A condition a user wrote (robot condition, trigger condition) as a Domain, with ``uid``, ``today`` and
-    ``now`` for the current user and moment (see :func:`parse_condition`); TRUE when there is none."""
-    if not text:
-        return Domain.TRUE
-    now = fields.Datetime.now()
-    placeholders = {
-        "uid": record.env.uid,
-        "today": fields.Date.to_string(fields.Date.context_today(record, now)),
-        "now": fields.Datetime.to_string(now),
-    }
-    return parse_condition(text, placeholders)
-
-
-def check_condition(condition, model, message):
-    """Validate ``condition`` (a callable returning the Domain) on ``model``; a parse or field error is the user's
-    input: a ValidationError made by ``message(error)``."""
-    try:
-        condition().validate(model)
-    except Exception as error:  # noqa: BLE001 - any parse or field error is the user's input
-        raise ValidationError(message(error)) from error
-
-
-def parse_condition(text, placeholders):
-    """The condition ``text`` as a Domain: literal values and the placeholders only, nothing is evaluated.
-
-    :param placeholders: {name: value} for ``uid``, ``today`` and ``now``
-    :raises ValueError: anything else (names, calls, attributes, operators...)
-    """
-
-    def literal(node):
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.List):
-            return [literal(element) for element in node.elts]
-        if isinstance(node, ast.Tuple):
-            return tuple(literal(element) for element in node.elts)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-            value = literal(node.operand)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return -value
-        if isinstance(node, ast.Name) and node.id in placeholders:
-            return placeholders[node.id]
-        raise ValueError(f"only values and {', '.join(CONDITION_PLACEHOLDERS)} are allowed, not “{ast.unparse(node)}”")
-
-    value = literal(ast.parse(text.strip(), mode="eval").body)
-    if not isinstance(value, (list, tuple)):
-        raise ValueError("a condition is a list such as [('amount_total', '>', 1000)]")
-    return Domain([tuple(term) if isinstance(term, list) else term for term in value])
 
 
 class SaleFunnelRobot(models.Model):

@@ -1,8 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools.condition import check_condition, condition_domain
 from .erp_crm_input_guard import YEAR_HOURS
-from .sale_funnel_robot import check_condition, condition_domain
 
 STAGE_KINDS = [("open", "Open"), ("won", "Won"), ("lost", "Lost")]
 STAGE_TRIGGERS = [

@@ -1,7 +1,7 @@
 from odoo import api, models
 from odoo.exceptions import ValidationError
 
-from .sale_order_fulfilment import percent_reached
+from ..tools.units import percent_reached
 
 
 class SaleFunnelStage(models.Model):

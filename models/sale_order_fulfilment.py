@@ -1,7 +1,6 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.tools import float_compare
 
 # Amounts coming from accounting are shown to users with accounting rights only.
 ACCOUNTING_GROUPS = "account.group_account_invoice,account.group_account_readonly"
@@ -14,17 +13,10 @@ PRODUCTION_STATUS = [
     ("started", "In Progress"),
     ("done", "Done"),
 ]
-# A trigger or gate threshold is met a hair below it: taxes rounded per line can leave 49.999% for "50%".
-PERCENT_TOLERANCE = 0.01
 
 
 def _percent(part, whole):
     return 100.0 * part / whole if whole else 0.0
-
-
-def percent_reached(value, threshold):
-    """True when a percentage reaches ``threshold`` (within the rounding tolerance)."""
-    return float_compare(value, threshold - PERCENT_TOLERANCE, 2) >= 0
 
 
 class SaleOrder(models.Model):

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import formatLang
 
-from .sale_order_fulfilment import percent_reached
+from ..tools.units import percent_reached
 
 
 class SaleOrder(models.Model):
