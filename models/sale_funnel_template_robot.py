@@ -1,6 +1,6 @@
 from odoo import fields, models
 
-from .res_company import TIME_UNITS
+from ..tools.units import TIME_UNITS
 from .sale_funnel_robot import DEADLINE_MODES, REENTRY_POLICIES, ROBOT_KINDS, TASK_ROLES
 
 
