@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command
 
@@ -20,6 +20,7 @@ class SaleFunnelTemplate(models.Model):
     the models' own create paths (their checks apply), as the user who sets it up."""
 
     _name = "sale.funnel.template"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Line of Business Template"
     _order = "sequence, id"
 
@@ -211,3 +212,10 @@ class SaleFunnelTemplate(models.Model):
             vals = line._prepare_stage_rules(roles, task_stages, down_payment_percent)
             if vals:
                 stage.write(vals)
+
+    @api.model
+    def _erp_crm_number_bounds(self):
+        return {
+            **super()._erp_crm_number_bounds(),
+            "down_payment_percent": (0, 100, None),
+        }

@@ -1,6 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..tools.units import TIME_UNITS
+from .erp_crm_input_guard import YEAR_MINUTES
 from .sale_funnel_robot import DEADLINE_MODES, REENTRY_POLICIES, ROBOT_KINDS, TASK_ROLES
 
 
@@ -8,6 +9,7 @@ class SaleFunnelTemplateRobot(models.Model):
     """A robot of a line of business template: on a deal stage, or on a stage of its service desk."""
 
     _name = "sale.funnel.template.robot"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Line of Business Template Robot"
     _order = "template_id, sequence, id"
 
@@ -67,3 +69,11 @@ class SaleFunnelTemplateRobot(models.Model):
             if self.kind == "task":
                 vals["project_id"] = projects.get("project", self.env["project.project"]).id
         return vals
+
+    @api.model
+    def _erp_crm_number_bounds(self):
+        return {
+            **super()._erp_crm_number_bounds(),
+            "deadline_amount": (0, YEAR_MINUTES, self.env._("a year")),
+            "down_payment_percent": (0, 100, None),
+        }

@@ -7,6 +7,7 @@ class SaleFunnelTemplateRole(models.Model):
     """A role of a line of business template; who holds it is asked when the line is set up."""
 
     _name = "sale.funnel.template.role"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Line of Business Template Role"
     _order = "template_id, sequence, id"
 

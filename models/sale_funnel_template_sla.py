@@ -1,5 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
+from .erp_crm_input_guard import YEAR_HOURS
 from .project_service_type import SERVICE_PRIORITIES
 from .project_sla_policy import SLA_KINDS
 
@@ -8,6 +9,7 @@ class SaleFunnelTemplateSla(models.Model):
     """An SLA policy of the service desk a line of business template makes."""
 
     _name = "sale.funnel.template.sla"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Line of Business Template SLA Policy"
     _order = "template_id, sequence, id"
 
@@ -18,3 +20,10 @@ class SaleFunnelTemplateSla(models.Model):
     service_priority = fields.Selection(SERVICE_PRIORITIES, "Priority")
     stage_id = fields.Many2one("sale.funnel.template.task.stage", "Target Stage", required=True, ondelete="cascade")
     working_hours = fields.Float("Within (Working Hours)", required=True)
+
+    @api.model
+    def _erp_crm_number_bounds(self):
+        return {
+            **super()._erp_crm_number_bounds(),
+            "working_hours": (0, YEAR_HOURS, self.env._("a year")),
+        }

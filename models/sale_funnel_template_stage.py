@@ -1,5 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
+from .erp_crm_input_guard import YEAR_HOURS
 from .sale_funnel_stage import STAGE_KINDS, STAGE_TRIGGERS
 
 
@@ -7,6 +8,7 @@ class SaleFunnelTemplateStage(models.Model):
     """A stage of a line of business template, with its trigger and gates."""
 
     _name = "sale.funnel.template.stage"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Line of Business Template Stage"
     _order = "template_id, sequence, id"
 
@@ -78,3 +80,13 @@ class SaleFunnelTemplateStage(models.Model):
             if role and role.user_id:
                 vals["gate_activity_user_id"] = role.user_id.id
         return vals
+
+    @api.model
+    def _erp_crm_number_bounds(self):
+        return {
+            **super()._erp_crm_number_bounds(),
+            "probability": (0, 100, None),
+            "max_hours": (0, YEAR_HOURS, self.env._("a year")),
+            "trigger_percent": (0, 100, None),
+            "gate_prepaid_percent": (0, 100, None),
+        }

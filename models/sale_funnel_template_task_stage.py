@@ -7,6 +7,7 @@ class SaleFunnelTemplateTaskStage(models.Model):
     """A task stage of the installers' project or of the service desk a line of business template makes."""
 
     _name = "sale.funnel.template.task.stage"
+    _inherit = ["erp.crm.input.guard"]  # malformed values refused with the field's name
     _description = "Line of Business Template Project Stage"
     _order = "template_id, project_kind, sequence, id"
 

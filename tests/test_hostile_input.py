@@ -489,6 +489,8 @@ class TestConfigurationBounds(ErpCrmCommon):
             {"user_id": cls.user_sales.id, "date_from": "2026-01-01", "date_to": "2026-12-31"}
         )
         cls.segment = cls.env["res.partner.segment"].create({"name": "All", "domain": "[]"})
+        cls.template = cls.env.ref("erp_crm.sale_funnel_template_heat_pump")
+        template = {"template_id": cls.template.id, "name": "T"}
         # model: values of a valid create (models users cannot create are called with {} and refused)
         cls.create_base = {
             "sale.funnel": {"name": "F"},
@@ -512,6 +514,16 @@ class TestConfigurationBounds(ErpCrmCommon):
             "res.users": {"name": "U", "login": "bounds_new_user"},
             "res.company": {"name": "C"},
             "res.config.settings": {},
+            "sale.funnel.template": {"name": "T"},
+            "sale.funnel.template.stage": template,
+            "sale.funnel.template.role": template,
+            "sale.funnel.template.robot": template,
+            "sale.funnel.template.task.stage": template,
+            "sale.funnel.template.sla": {
+                **template,
+                "stage_id": cls.template.task_stage_ids[:1].id,
+                "working_hours": 2,
+            },
         }
         cls.refusals = {}  # model: the first refusal met (what the log shows of the sweep)
         cls.number_fields = [

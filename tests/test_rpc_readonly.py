@@ -40,6 +40,7 @@ READ_ONLY = {
 WRITE_METHODS = {"create", "write", "unlink", "copy_data", "message_post", "message_new"}
 # Read/write on purpose, per model: what they change.
 WRITE = {
+    ("sale.advance.payment.inv", "default_get"): "none: Odoo's own default_get, routed as Odoo routes it (primary)",
     ("sale.funnel.setup", "action_create"): "creates the funnel of a line of business and all it holds",
     ("mrp.production", "button_mark_done"): "tells the deal that production is done (a stage move)",
     ("res.config.settings", "action_erp_crm_recompute_ranking"): "recomputes and stores the customer ranking",
