@@ -4,7 +4,12 @@ from odoo import models
 from odoo.exceptions import ValidationError
 from odoo.fields import Command
 from odoo.tools import SQL
-from odoo.tools.safe_eval import safe_eval, time
+
+# The addon's documents, by report: their file name is sale.order._erp_crm_report_filename(<kind>)
+DOCUMENT_REPORTS = {
+    "erp_crm.action_report_payment_request": "payment_request",
+    "erp_crm.action_report_deal_offer": "offer",
+}
 
 
 class SaleFunnelRobot(models.Model):
@@ -153,11 +158,16 @@ class SaleFunnelRobot(models.Model):
         }
 
     def _attach_pdf(self, order, content):
-        """The PDF is named as Odoo names the report's download (its ``print_report_name``), in the customer's
-        language, else “<report> - <record>”."""
+        """The PDF is named in the customer's language: the addon's documents as their download is named
+        (``sale.order._erp_crm_report_filename``, what their ``print_report_name`` says), any other report
+        “<report> - <record>”. A report's ``print_report_name`` is code: never evaluated here, where the robot may
+        run as the system."""
         report = self.report_id
-        if report.print_report_name:
-            name = safe_eval(report.print_report_name, {"object": order, "time": time})
+        document = {
+            self.env.ref(xmlid, raise_if_not_found=False): kind for xmlid, kind in DOCUMENT_REPORTS.items()
+        }.get(report)
+        if document and order._name == "sale.order":
+            name = order._erp_crm_report_filename(document)
         else:
             lang = order.partner_id.lang if "partner_id" in order else None
             name = f"{report.with_context(lang=lang or self.env.lang).name} - {order.display_name}"

@@ -49,6 +49,7 @@ class SaleOrder(models.Model):
                 if changed:
                     event.write(changed)
             else:
+                # sudo: created in the visitor's calendar, not the editor's (see above)
                 deal.appointment_event_id = self.env["calendar.event"].sudo().create(values)
 
     def _erp_crm_appointment_host(self):

@@ -85,6 +85,7 @@ class SaleOrder(models.Model):
             return []
         # sudo: as in the gate itself, only whether each field is empty is read.
         deal = self.sudo()
+        # sudo: the stage's gate fields are ir.model.fields, which only the settings may read
         return [
             field.name
             for field in stage.sudo().gate_field_ids

@@ -172,7 +172,7 @@ class TestDocumentRobotsInBackground(RobotCommon):
             run_cron(self, "erp_crm.ir_cron_run_due_robots")
         mail = self._mails(deal)
         self.assertEqual(len(mail), 1, "the email follows")
-        self.assertEqual(mail.attachment_ids.mapped("name"), [f"Payment Request - {deal.name}.pdf"])
+        self.assertEqual(mail.attachment_ids.mapped("name"), [f"Payment request - {deal.name}.pdf"])
         self.assertEqual(deal.robot_run_ids.state, "done")
         self.assertGreater(mail.mail_message_id.id, self._sending_notes(deal).id, "after the sending line")
 
