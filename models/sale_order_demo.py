@@ -111,6 +111,7 @@ class SaleOrder(models.Model):
             self._erp_crm_demo_invoice_the_rest()  # the customer pays it: the trigger wins the deal
             if self.stage_id != target:
                 self.write({"stage_id": target.id})
+            self._erp_crm_demo_run_background_robots()
 
     def _erp_crm_demo_enter(self, stage, step, now):
         """Do what leads to ``stage`` in the story; the triggers move the deal, else the salesperson does."""
@@ -131,6 +132,15 @@ class SaleOrder(models.Model):
             self._erp_crm_demo_close_installation()  # the closed task moves the deal (its trigger)
         if self.stage_id != stage:
             self.with_user(self.user_id or self.env.user).write({"stage_id": stage.id})
+        self._erp_crm_demo_run_background_robots()
+
+    def _erp_crm_demo_run_background_robots(self):
+        """What the background robots' cron does right after a move's commit (the demo loads in one transaction,
+        the cron would commit): this deal's runs due now are done, as in a running database a minute later."""
+        now = fields.Datetime.now()
+        due = self.robot_run_ids.filtered(lambda run: run.state == "planned" and run.planned_at <= now)
+        with self._erp_crm_events_deferred(due) as runs:
+            runs._execute()
 
     def _erp_crm_demo_working_hour(self, when):
         """The first full hour of the company's working time at or after ``when`` (naive UTC): appointments are
