@@ -25,6 +25,8 @@ class TestDemoGermanAccounting(HttpCase):
         idref = {}
         for filename in get_manifest("erp_crm")["demo"]:
             convert_file(cls.env, "erp_crm", filename, idref, mode="init", noupdate=False)
+        # the documents speak the customer's German (the demo activates the language; its terms loaded as -u does)
+        cls.env["ir.module.module"]._load_module_terms(["erp_crm"], ["de_DE"], overwrite=True)
         cls.company = cls.env.ref("erp_crm.res_company_demo_fensterbau")
         cls.Chart = cls.env["account.chart.template"].with_company(cls.company)
         cls.eu_deal = cls.env.ref("erp_crm.sale_order_demo_26")
