@@ -1,7 +1,6 @@
 from odoo import api, fields, models
 
 from ..tools.units import TIME_UNITS
-from .erp_crm_input_guard import YEAR_MINUTES
 from .sale_funnel_robot import DEADLINE_MODES, REENTRY_POLICIES, ROBOT_KINDS, TASK_ROLES
 
 
@@ -72,8 +71,9 @@ class SaleFunnelTemplateRobot(models.Model):
 
     @api.model
     def _erp_crm_number_bounds(self):
+        # the bounds of the robots the template makes
+        made = self.env["sale.funnel.robot"]._erp_crm_number_bounds()
         return {
             **super()._erp_crm_number_bounds(),
-            "deadline_amount": (0, YEAR_MINUTES, self.env._("a year")),
-            "down_payment_percent": (0, 100, None),
+            **{fname: made[fname] for fname in ("deadline_amount", "down_payment_percent")},
         }

@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 
-from .erp_crm_input_guard import YEAR_HOURS
 from .project_service_type import SERVICE_PRIORITIES
 from .project_sla_policy import SLA_KINDS
 
@@ -23,7 +22,6 @@ class SaleFunnelTemplateSla(models.Model):
 
     @api.model
     def _erp_crm_number_bounds(self):
-        return {
-            **super()._erp_crm_number_bounds(),
-            "working_hours": (0, YEAR_HOURS, self.env._("a year")),
-        }
+        # the bounds of the SLA policies the template makes
+        made = self.env["project.sla.policy"]._erp_crm_number_bounds()
+        return {**super()._erp_crm_number_bounds(), **{fname: made[fname] for fname in ("working_hours",)}}

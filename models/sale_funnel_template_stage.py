@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 
-from .erp_crm_input_guard import YEAR_HOURS
 from .sale_funnel_stage import STAGE_KINDS, STAGE_TRIGGERS
 
 
@@ -83,10 +82,9 @@ class SaleFunnelTemplateStage(models.Model):
 
     @api.model
     def _erp_crm_number_bounds(self):
+        # the bounds of the stages the template makes
+        made = self.env["sale.funnel.stage"]._erp_crm_number_bounds()
         return {
             **super()._erp_crm_number_bounds(),
-            "probability": (0, 100, None),
-            "max_hours": (0, YEAR_HOURS, self.env._("a year")),
-            "trigger_percent": (0, 100, None),
-            "gate_prepaid_percent": (0, 100, None),
+            **{fname: made[fname] for fname in ("probability", "max_hours", "trigger_percent", "gate_prepaid_percent")},
         }
